@@ -1,0 +1,47 @@
+import type { MiddlewareHandler } from 'hono';
+import { isLoopback } from '../core/forward.ts';
+import { problemResponse } from '../core/problems.ts';
+
+const encoder = new TextEncoder();
+
+/** Compares two secrets in time independent of where they differ (and of their lengths). */
+export async function safeEqual(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(a)),
+    crypto.subtle.digest('SHA-256', encoder.encode(b)),
+  ]);
+  const u = new Uint8Array(x);
+  const v = new Uint8Array(y);
+  let diff = 0;
+  for (let i = 0; i < u.length; i++) diff |= u[i] ^ v[i];
+  return diff === 0;
+}
+
+function denied(status: 401 | 403, detail: string): Response {
+  return problemResponse(
+    { type: 'urn:switchyard:problem:unauthorized', title: status === 401 ? 'Unauthorized' : 'Forbidden', status, detail },
+    status === 401 ? { 'www-authenticate': 'Bearer realm="switchyard"' } : undefined,
+  );
+}
+
+/**
+ * Guards writes (every method but GET, HEAD, OPTIONS). With a token set, a
+ * write needs `Authorization: Bearer TOKEN`; with none, only loopback clients may write.
+ */
+export function requireWriteAccess(token: string | undefined, clientIp: (c: Parameters<MiddlewareHandler>[0]) => string): MiddlewareHandler {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    if (token) {
+      const header = c.req.header('authorization') ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!given) return denied(401, 'This write needs "Authorization: Bearer <token>" (admin.token / LB_ADMIN_TOKEN).');
+      if (!(await safeEqual(given, token))) return denied(403, 'The bearer token does not match.');
+      return next();
+    }
+    if (!isLoopback(clientIp(c))) {
+      return denied(403, 'No admin token is set, so writes are accepted from loopback clients only. Set admin.token or LB_ADMIN_TOKEN.');
+    }
+    return next();
+  };
+}

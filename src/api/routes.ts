@@ -1,0 +1,132 @@
+import { Hono, type Context } from 'hono';
+import * as v from 'valibot';
+import type { Balancer } from '../core/balancer.ts';
+import { backendFromSpec, SpecError } from '../core/pool.ts';
+import { badRequest, problemResponse } from '../core/problems.ts';
+import { ConflictError, NotFoundError } from '../core/state.ts';
+import type { BackendSpec } from '../core/types.ts';
+import { VERSION } from '../version.ts';
+import { requireWriteAccess } from './auth.ts';
+import { describeIssues, NewServerBody, ServerPatchBody } from './schemas.ts';
+
+export interface ApiOptions {
+  balancer: Balancer;
+  token?: string;
+  clientIp: (c: Context) => string;
+  now?: () => number;
+}
+
+const MAX_BODY = 64 * 1024;
+
+/** Reads and validates a JSON body; a 400 problem response when it is not valid. */
+async function readJson<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S> | Response> {
+  const text = await c.req.text();
+  if (text.length > MAX_BODY) return problemResponse(badRequest('The body is too large.', [`(body): at most ${MAX_BODY} bytes`], c.req.path));
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return problemResponse(badRequest('The body is not valid JSON.', [`(body): ${(e as Error).message}`], c.req.path));
+  }
+  const parsed = v.safeParse(schema, data);
+  if (!parsed.success) return problemResponse(badRequest('The body has invalid fields.', describeIssues(parsed.issues), c.req.path));
+  return parsed.output;
+}
+
+function errorResponse(c: Context, e: unknown): Response {
+  if (e instanceof NotFoundError) {
+    return problemResponse({ type: 'urn:switchyard:problem:not-found', title: 'Not found', status: 404, detail: e.message, instance: c.req.path });
+  }
+  if (e instanceof ConflictError) {
+    return problemResponse({ type: 'urn:switchyard:problem:conflict', title: 'Conflict', status: 409, detail: e.message, instance: c.req.path });
+  }
+  if (e instanceof SpecError) return problemResponse(badRequest('The server is not usable.', [e.message], c.req.path));
+  throw e;
+}
+
+/** The admin and stats routes, mounted under the admin prefix (`/api` by default). */
+export function apiRoutes(options: ApiOptions): Hono {
+  const { balancer } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const api = new Hono();
+  api.use('*', requireWriteAccess(options.token, options.clientIp));
+
+  api.get('/stats', async (c) => c.json(await balancer.status()));
+
+  api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));
+
+  api.get('/servers', async (c) => {
+    const report = await balancer.status();
+    return c.json({ servers: Object.values(report.servers) });
+  });
+
+  api.post('/servers', async (c) => {
+    const body = await readJson(c, NewServerBody);
+    if (body instanceof Response) return body;
+    const spec: BackendSpec = {
+      url: 'url' in body ? body.url : `http://${body.host.includes(':') && !body.host.startsWith('[') ? `[${body.host}]` : body.host}:${body.port}`,
+      weight: body.weight,
+      backup: body.backup,
+      ...(body.name ? { name: body.name } : {}),
+    };
+    try {
+      const id = backendFromSpec(spec).id;
+      await balancer.state.addServer(spec);
+      const report = await balancer.status();
+      return c.json({ server: report.servers[id] }, 201, { location: `${c.req.path}/${id}` });
+    } catch (e) {
+      return errorResponse(c, e);
+    }
+  });
+
+  api.delete('/servers/:id', async (c) => {
+    const id = c.req.param('id');
+    try {
+      const removed = await balancer.state.removeServer(id);
+      balancer.counters.delete(id);
+      return c.json({ removed: { id, ...removed } });
+    } catch (e) {
+      return errorResponse(c, e);
+    }
+  });
+
+  api.patch('/servers/:id', async (c) => {
+    const id = c.req.param('id');
+    const body = await readJson(c, ServerPatchBody);
+    if (body instanceof Response) return body;
+    try {
+      await balancer.state.updateServer(id, body);
+      const report = await balancer.status();
+      return c.json({ server: report.servers[id] });
+    } catch (e) {
+      return errorResponse(c, e);
+    }
+  });
+
+  api.post('/health-check', async (c) => {
+    const round = await balancer.tick();
+    return c.json({
+      checked_at: new Date(round.health.updated_at).toISOString(),
+      changed: round.changed,
+      transitions: round.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
+      servers: Object.fromEntries(
+        Object.entries(round.health.servers).map(([id, r]) => [
+          id,
+          { status: r.status, last_check: r.last_check ? { ...r.last_check, at: new Date(r.last_check.at).toISOString() } : null },
+        ]),
+      ),
+    });
+  });
+
+  api.all('*', (c) =>
+    problemResponse({
+      type: 'urn:switchyard:problem:not-found',
+      title: 'Not found',
+      status: 404,
+      detail: `No admin route ${c.req.method} ${c.req.path}. Routes: GET stats, health, servers; POST servers, health-check; PATCH/DELETE servers/HOST:PORT.`,
+      instance: c.req.path,
+    }),
+  );
+  return api;
+}

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { refusedPort, startBackend, type TestBackend } from '../test/fixtures/backends.ts';
+import { testConfig } from '../test/fixtures/config.ts';
+import { createApp } from './app.ts';
+import type { Config } from './config/types.ts';
+import type { ConnEnv } from './serving.ts';
+import { undiciTransport } from './transport/undici.ts';
+
+const transport = undiciTransport();
+const local: ConnEnv = { clientIp: '127.0.0.1' };
+
+function make(config: Config) {
+  return createApp({ config, transport, clientIp: (c) => (c.env as ConnEnv).clientIp });
+}
+
+describe('proxy path against real backends', () => {
+  let a: TestBackend, b: TestBackend, c: TestBackend;
+  before(async () => {
+    [a, b, c] = await Promise.all([startBackend('A'), startBackend('B'), startBackend('C')]);
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+  beforeEach(() => {
+    for (const x of [a, b, c]) {
+      x.mode = 'ok';
+      x.hits = { total: 0, byMethod: {}, paths: [] };
+    }
+  });
+
+  it('round-robins over the servers and names each in X-Served-By', async () => {
+    const { app } = make(testConfig([a.url, b.url, c.url]));
+    const served: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await app.request('/echo', {}, local);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { handled_by: string };
+      assert.equal(res.headers.get('x-served-by'), [a, b, c].find((x) => x.name === body.handled_by)!.id);
+      served.push(body.handled_by);
+    }
+    assert.deepEqual(served, ['A', 'B', 'C', 'A', 'B', 'C']);
+  });
+
+  it('sets X-Forwarded-* and strips hop-by-hop headers both ways', async () => {
+    const { app } = make(testConfig([a.url], { servedByHeader: '' }));
+    const res = await app.request(
+      'http://lb.example/echo?x=1',
+      { headers: { 'x-forwarded-for': '203.0.113.9', connection: 'x-private', 'x-private': 'secret', 'x-keep': 'kept' } },
+      { clientIp: '10.1.2.3' },
+    );
+    const body = (await res.json()) as { headers: Record<string, string>; query: string };
+    assert.equal(body.headers['x-forwarded-for'], '203.0.113.9, 10.1.2.3');
+    assert.equal(body.headers['x-forwarded-proto'], 'http');
+    assert.equal(body.headers['x-forwarded-host'], 'lb.example');
+    assert.equal(body.headers['x-private'], undefined);
+    assert.equal(body.headers['x-keep'], 'kept');
+    assert.equal(body.query, '?x=1');
+    assert.equal(res.headers.get('x-served-by'), null, 'served-by header can be turned off');
+    const hop = await app.request('/hop', {}, local);
+    assert.equal(hop.headers.get('x-secret'), null);
+    assert.equal(hop.headers.get('keep-alive'), null);
+    assert.equal(hop.headers.get('x-visible'), 'yes');
+  });
+
+  it('returns redirects, keeps Set-Cookie headers apart, and sends no body for 204, 304 and HEAD', async () => {
+    const { app } = make(testConfig([a.url]));
+    const r = await app.request('/redirect', {}, local);
+    assert.equal(r.status, 302);
+    assert.equal(r.headers.get('location'), '/elsewhere');
+    const k = await app.request('/cookies', {}, local);
+    assert.deepEqual(k.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+    for (const code of [204, 304]) {
+      const res = await app.request(`/status?code=${code}`, {}, local);
+      assert.equal(res.status, code);
+      assert.equal(res.body, null);
+    }
+    const head = await app.request('/echo', { method: 'HEAD' }, local);
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+  });
+
+  it('passes a gzip body byte for byte with its Content-Encoding', async () => {
+    const { app } = make(testConfig([a.url]));
+    const res = await app.request('/gzip', {}, local);
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    const raw = Buffer.from(await res.arrayBuffer());
+    assert.match(gunzipSync(raw).toString(), /hello from A/);
+  });
+
+  it('fails over a GET from a refused server, marks it down, and loses nothing', async () => {
+    const dead = `http://127.0.0.1:${await refusedPort()}`;
+    const { app } = make(testConfig([dead, a.url]));
+    for (let i = 0; i < 4; i++) {
+      const res = await app.request('/echo', {}, local);
+      assert.equal(res.status, 200);
+    }
+    const stats = (await (await app.request('/api/stats', {}, local)).json()) as { servers: Record<string, { status: string; errors: number }> };
+    const deadId = dead.slice(7);
+    assert.equal(stats.servers[deadId].status, 'unhealthy');
+    assert.equal(stats.servers[deadId].errors, 1, 'after the first refusal it is skipped');
+  });
+
+  it('retries a POST only when it never reached a server', async () => {
+    const dead = `http://127.0.0.1:${await refusedPort()}`;
+    const { app } = make(testConfig([dead, a.url]));
+    const res = await app.request('/echo', { method: 'POST', body: 'hello' }, local);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { body_bytes: number }).body_bytes, 5);
+  });
+
+  it('times out a hanging server: GET moves on, POST gets 504 after reaching exactly one server', async () => {
+    a.mode = 'hang';
+    const { app } = make(testConfig([a.url, b.url], { timeoutMs: 200, algorithm: 'first' }));
+    const get = await app.request('/echo', {}, local);
+    assert.equal(get.status, 200);
+    assert.equal(((await get.json()) as { handled_by: string }).handled_by, 'B');
+    const post = await app.request('/echo', { method: 'POST', body: 'x' }, local);
+    assert.equal(post.status, 504);
+    assert.equal(post.headers.get('content-type'), 'application/problem+json');
+    const problem = (await post.json()) as { title: string; attempts: unknown[] };
+    assert.equal(problem.title, 'Upstream timeout');
+    assert.equal(problem.attempts.length, 1);
+    assert.equal(a.hits.byMethod.POST, 1);
+    assert.equal(b.hits.byMethod.POST, undefined);
+  });
+
+  it('answers 503 problem+json when no server is available, at once', async () => {
+    const dead = `http://127.0.0.1:${await refusedPort()}`;
+    const { app } = make(testConfig([dead]));
+    const first = await app.request('/x', {}, local);
+    assert.equal(first.status, 502);
+    const t0 = performance.now();
+    const res = await app.request('/x', {}, local);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    const body = (await res.json()) as { title: string; detail: string };
+    assert.equal(body.title, 'No server available');
+    assert.match(body.detail, /1 unhealthy/);
+  });
+
+  it('streams a large upload that is not kept for replay', async () => {
+    const { app } = make(testConfig([a.url], { replayBufferBytes: 1024 }));
+    const size = 5 * 1024 * 1024;
+    const res = await app.request('/echo', { method: 'PUT', body: new Uint8Array(size).fill(7), headers: { 'content-type': 'application/octet-stream' } }, local);
+    assert.equal(((await res.json()) as { body_bytes: number }).body_bytes, size);
+  });
+});

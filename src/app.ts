@@ -1,0 +1,62 @@
+import { Hono, type Context } from 'hono';
+import { apiRoutes } from './api/routes.ts';
+import { createBalancer, type Balancer } from './core/balancer.ts';
+import { createLogger, type Logger } from './core/log.ts';
+import { problemResponse } from './core/problems.ts';
+import type { Config } from './config/types.ts';
+import { memoryStore } from './storage/memory.ts';
+import type { StateStore } from './storage/types.ts';
+import type { Transport } from './transport/types.ts';
+import type { HealthProbe } from './health/probe.ts';
+
+/** What an entry injects: everything that differs between runtimes. */
+export interface Platform {
+  config: Config;
+  transport: Transport;
+  /** The client's address for this request, from the runtime's connection info. */
+  clientIp(c: Context): string;
+  /** `waitUntil` for background work tied to a request (Workers). */
+  waitUntil?(c: Context): ((p: Promise<unknown>) => void) | undefined;
+  store?: StateStore;
+  probe?: HealthProbe;
+  log?: Logger;
+  now?: () => number;
+  random?: () => number;
+  snapshotTtlMs?: number;
+}
+
+/**
+ * The whole balancer as one Hono app: the admin API under `config.admin.prefix`,
+ * the balancer's own `/health`, and every other request proxied.
+ */
+export function createApp(platform: Platform): { app: Hono; balancer: Balancer } {
+  const { config } = platform;
+  const log = platform.log ?? createLogger(config.logLevel);
+  const balancer = createBalancer({
+    config,
+    store: platform.store ?? memoryStore(),
+    transport: platform.transport,
+    probe: platform.probe,
+    log,
+    now: platform.now,
+    random: platform.random,
+    snapshotTtlMs: platform.snapshotTtlMs,
+  });
+  const app = new Hono();
+  app.onError((error, c) => {
+    log.error('unhandled error', { path: c.req.path, error: String(error) });
+    return problemResponse({ type: 'urn:switchyard:problem:internal', title: 'Internal error', status: 500, detail: 'The balancer failed to handle this request; see its log.', instance: c.req.path });
+  });
+
+  const prefix = config.admin.prefix.replace(/\/+$/, '');
+  app.route(prefix, apiRoutes({ balancer, token: config.admin.token, clientIp: platform.clientIp, now: platform.now }));
+
+  app.get('/health', async (c) => {
+    const s = await balancer.status();
+    const status = s.healthy_servers === 0 ? 'unhealthy' : s.healthy_servers < s.total_servers ? 'degraded' : 'healthy';
+    return c.json({ status, healthy_servers: s.healthy_servers, total_servers: s.total_servers, uptime: s.uptime }, s.healthy_servers ? 200 : 503);
+  });
+
+  app.all('*', (c) => balancer.fetch(c.req.raw, { clientIp: platform.clientIp(c), waitUntil: platform.waitUntil?.(c) }));
+  return { app, balancer };
+}

@@ -1,0 +1,64 @@
+import type { HashFunctionName } from '../balancers/types.ts';
+
+/** Canonical algorithm names (aliases such as `p2c` are resolved by the config layer). */
+export type Algorithm =
+  | 'round_robin'
+  | 'least_connections'
+  | 'random'
+  | 'power_of_two'
+  | 'least_response_time'
+  | 'ip_hash'
+  | 'consistent_hash'
+  | 'maglev'
+  | 'first';
+
+/** A configured server, normalised: always a URL, never host/port separately. */
+export interface ServerConfig {
+  url: string;
+  name?: string;
+  weight: number;
+  backup: boolean;
+}
+
+/**
+ * The validated, normalised configuration every entry hands to `createApp`.
+ * Durations are milliseconds here; the file, env and flags speak seconds.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  algorithm: Algorithm;
+  servers: ServerConfig[];
+  healthCheck: {
+    enabled: boolean;
+    path: string;
+    intervalMs: number;
+    timeoutMs: number;
+    /** Consecutive successes to come back. */
+    rise: number;
+    /** Consecutive failures to go down (seed 004's `retries`). */
+    fall: number;
+    /** Accepted statuses as inclusive ranges, e.g. `[[200, 399]]`. */
+    expectedStatus: Array<[number, number]>;
+  };
+  consistentHash: {
+    virtualNodes: number;
+    hashFunction: HashFunctionName;
+    key: string;
+    balanceFactor?: number;
+  };
+  /** Per-attempt timeout (time to response headers). */
+  timeoutMs: number;
+  /** Extra attempts on other servers after the first fails. */
+  retries: number;
+  /** Largest request body kept for replay on retry. */
+  replayBufferBytes: number;
+  /** Response header naming the serving backend; `''` turns it off. */
+  servedByHeader: string;
+  admin: {
+    prefix: string;
+    /** Bearer token for writes; unset: writes only from loopback clients. */
+    token?: string;
+  };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}

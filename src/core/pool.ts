@@ -1,0 +1,58 @@
+import { createPolicy } from '../balancers/registry.ts';
+import type { PickContext, PolicyOptions, SelectionPolicy } from '../balancers/types.ts';
+import type { Algorithm } from '../config/types.ts';
+import type { Backend, BackendSpec } from './types.ts';
+
+/** Thrown for a server spec the core cannot use (the API turns it into a 400). */
+export class SpecError extends Error {}
+
+/**
+ * Builds the core's `Backend` from a stored spec. The id is `host:port` with
+ * the scheme's default port filled in; the URL keeps any base path.
+ */
+export function backendFromSpec(spec: BackendSpec): Backend {
+  let u: URL;
+  try {
+    u = new URL(spec.url);
+  } catch {
+    throw new SpecError(`url: not a valid URL, got ${JSON.stringify(spec.url)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new SpecError(`url: must be http or https, got ${JSON.stringify(spec.url)}`);
+  }
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const id = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const path = u.pathname.replace(/\/+$/, '');
+  return {
+    id,
+    url: `${u.protocol}//${u.host}${path}`,
+    host,
+    port,
+    name: spec.name ?? id,
+    weight: spec.weight,
+    backup: spec.backup,
+  };
+}
+
+/** The backends of one list version, with a policy per tier (primaries, then backups). */
+export interface Pool {
+  readonly backends: readonly Backend[];
+  readonly byId: ReadonlyMap<string, Backend>;
+  /** The best backend `accept` allows: a primary when any is allowed, else a backup. */
+  pick(ctx: PickContext, accept: (b: Backend) => boolean): Backend | undefined;
+}
+
+export function createPool(backends: readonly Backend[], algorithm: Algorithm, options: PolicyOptions): Pool {
+  const primaries = backends.filter((b) => !b.backup);
+  const backups = backends.filter((b) => b.backup);
+  const first: SelectionPolicy = createPolicy(algorithm, primaries, options);
+  const second: SelectionPolicy | undefined = backups.length ? createPolicy(algorithm, backups, options) : undefined;
+  return {
+    backends,
+    byId: new Map(backends.map((b) => [b.id, b])),
+    pick(ctx, accept) {
+      return first.pick(ctx, accept) ?? second?.pick(ctx, accept);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/** One failed attempt as reported to the client and in logs. */
+export interface AttemptReport {
+  server: string;
+  error: string;
+  duration_ms: number;
+}
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extra: string]: unknown;
+}
+
+/** A `application/problem+json` response. */
+export function problemResponse(problem: Problem, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set('content-type', 'application/problem+json');
+  h.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(problem), { status: problem.status, headers: h });
+}
+
+const TYPE = 'urn:switchyard:problem:';
+
+export function noServer(path: string, total: number, reason: string): Problem {
+  return {
+    type: `${TYPE}no-server-available`,
+    title: 'No server available',
+    status: 503,
+    detail: total === 0 ? 'No server is configured.' : `None of the ${total} server(s) can take the request: ${reason}.`,
+    instance: path,
+  };
+}
+
+export function upstreamFailed(path: string, attempts: AttemptReport[], note?: string): Problem {
+  const last = attempts[attempts.length - 1];
+  const timedOut = last?.error.startsWith('timeout');
+  return {
+    type: `${TYPE}${timedOut ? 'upstream-timeout' : 'upstream-failed'}`,
+    title: timedOut ? 'Upstream timeout' : 'Bad gateway',
+    status: timedOut ? 504 : 502,
+    detail: `${attempts.length} attempt(s) failed; last: ${last?.error ?? 'none'}${note ? `. ${note}` : ''}`,
+    instance: path,
+    attempts,
+  };
+}
+
+export function badRequest(detail: string, errors: string[], path?: string): Problem {
+  return { type: `${TYPE}invalid-request`, title: 'Invalid request', status: 400, detail, errors, ...(path ? { instance: path } : {}) };
+}

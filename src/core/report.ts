@@ -1,0 +1,113 @@
+import type { Config } from '../config/types.ts';
+import type { Transition } from '../health/round.ts';
+import { backendFromSpec } from './pool.ts';
+import type { SharedState } from './state.ts';
+import { round1, type CounterTable, type Totals } from './stats.ts';
+import type { LastCheck, ServerStatus } from './types.ts';
+
+/** One server as `/api/stats` and `/api/servers` show it (snake_case). */
+export interface ServerReport {
+  id: string;
+  name: string;
+  url: string;
+  host: string;
+  port: number;
+  weight: number;
+  backup: boolean;
+  status: ServerStatus;
+  health: 'healthy' | 'unhealthy';
+  health_since: string | null;
+  draining_since: string | null;
+  active_connections: number;
+  requests: number;
+  errors: number;
+  error_rate: number;
+  avg_response_time_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  consecutive_failures: number;
+  consecutive_successes: number;
+  last_error: { at: string; message: string } | null;
+  last_check: (Omit<LastCheck, 'at'> & { at: string }) | null;
+}
+
+/** The body of `GET /api/stats`. */
+export interface StatusReport {
+  algorithm: string;
+  uptime: number;
+  total_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+  /** Percent of requests that failed (as seed 004 reports it). */
+  error_rate: number;
+  requests_per_second: number;
+  healthy_servers: number;
+  total_servers: number;
+  storage: string;
+  servers: Record<string, ServerReport>;
+  events: Array<Transition & { at: string }>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function statusReport(input: {
+  config: Config;
+  state: SharedState;
+  counters: CounterTable;
+  totals: Totals;
+  events: readonly Transition[];
+  startedAt: number;
+  now: number;
+}): StatusReport {
+  const { state, counters, totals, now } = input;
+  const servers: Record<string, ServerReport> = {};
+  let healthy = 0;
+  for (const spec of state.backendsDoc.servers) {
+    const b = backendFromSpec(spec);
+    const rec = state.record(b.id);
+    const c = counters.get(b.id);
+    const lat = c.latency();
+    const health = rec?.status ?? 'healthy';
+    if (health === 'healthy' && !spec.drain) healthy++;
+    servers[b.id] = {
+      id: b.id,
+      name: b.name,
+      url: b.url,
+      host: b.host,
+      port: b.port,
+      weight: b.weight,
+      backup: b.backup,
+      status: spec.drain ? 'draining' : health,
+      health,
+      health_since: rec ? iso(rec.since) : null,
+      draining_since: spec.drained_at ? iso(spec.drained_at) : null,
+      active_connections: c.inFlight,
+      requests: c.requests,
+      errors: c.errors,
+      error_rate: c.requests ? round1((c.errors / c.requests) * 100) : 0,
+      avg_response_time_ms: lat.avg,
+      p50_ms: lat.p50,
+      p95_ms: lat.p95,
+      p99_ms: lat.p99,
+      consecutive_failures: rec?.consecutive_failures ?? 0,
+      consecutive_successes: rec?.consecutive_successes ?? 0,
+      last_error: c.lastError ? { at: iso(c.lastError.at), message: c.lastError.message } : null,
+      last_check: rec?.last_check ? { ...rec.last_check, at: iso(rec.last_check.at) } : null,
+    };
+  }
+  return {
+    algorithm: input.config.algorithm,
+    uptime: Math.round((now - input.startedAt) / 1000),
+    total_requests: totals.total,
+    successful_requests: totals.successful,
+    failed_requests: totals.failed,
+    error_rate: totals.total ? round1((totals.failed / totals.total) * 100) : 0,
+    requests_per_second: totals.perSecond(now),
+    healthy_servers: healthy,
+    total_servers: state.backendsDoc.servers.length,
+    storage: state.kind,
+    servers,
+    events: input.events.map((e) => ({ ...e, at: iso(e.at) })),
+  };
+}

@@ -1,0 +1,144 @@
+import type { PolicyOptions } from '../balancers/types.ts';
+import type { Config } from '../config/types.ts';
+import type { StateStore } from '../storage/types.ts';
+import { backendFromSpec, createPool, type Pool } from './pool.ts';
+import type { BackendSpec, BackendsDocument, HealthDocument, HealthRecord } from './types.ts';
+
+/** A change an admin asks for; `ConflictError`/`NotFoundError` say why it cannot apply. */
+export class NotFoundError extends Error {}
+export class ConflictError extends Error {}
+
+/**
+ * This instance's view of shared state: the backend list (and its pool) and
+ * the health map. Reads the store at most every `ttlMs` (never again for a
+ * store this instance alone writes); writes go to the store and apply locally at once.
+ */
+export class SharedState {
+  backendsDoc: BackendsDocument;
+  pool!: Pool;
+  /** Ids of servers an admin drained. */
+  drained = new Set<string>();
+  health: HealthDocument;
+  private readAt = -Infinity;
+  private reading: Promise<void> | undefined;
+
+  private readonly config: Config;
+  private readonly store: StateStore;
+  private readonly policyOptions: PolicyOptions;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(config: Config, store: StateStore, policyOptions: PolicyOptions, ttlMs: number, now: () => number) {
+    this.config = config;
+    this.store = store;
+    this.policyOptions = policyOptions;
+    this.ttlMs = ttlMs;
+    this.now = now;
+    this.backendsDoc = {
+      version: 0,
+      updated_at: now(),
+      servers: config.servers.map((s) => ({ url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) })),
+    };
+    this.setDoc(this.backendsDoc, this.build(this.backendsDoc));
+    this.health = { updated_at: 0, servers: {} };
+  }
+
+  private build(doc: BackendsDocument): Pool {
+    return createPool(doc.servers.map(backendFromSpec), this.config.algorithm, this.policyOptions);
+  }
+
+  private setDoc(doc: BackendsDocument, pool: Pool): void {
+    this.backendsDoc = doc;
+    this.pool = pool;
+    this.drained = new Set(doc.servers.filter((s) => s.drain).map((s) => backendFromSpec(s).id));
+  }
+
+  /** Which store backs this state (`memory`, `kv`, `durable_object`). */
+  get kind(): StateStore['kind'] {
+    return this.store.kind;
+  }
+
+  /** Re-reads the store when the cached copy is older than the TTL. Cheap when fresh. */
+  refresh(): Promise<void> | undefined {
+    const t = this.now();
+    if (t - this.readAt < this.ttlMs) return undefined;
+    this.readAt = t;
+    this.reading ??= this.load().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async load(): Promise<void> {
+    const [backends, health] = await Promise.all([this.store.get('backends'), this.store.get('health')]);
+    if (backends && backends.version !== this.backendsDoc.version) {
+      this.setDoc(backends, this.build(backends));
+    }
+    if (health && health.updated_at >= this.health.updated_at) this.health = health;
+  }
+
+  /** Ensures the first read happened (even for a never-expiring TTL). */
+  async ready(): Promise<void> {
+    if (this.readAt === -Infinity) await this.refresh();
+  }
+
+  record(id: string): HealthRecord | undefined {
+    return this.health.servers[id];
+  }
+
+  spec(id: string): BackendSpec | undefined {
+    return this.backendsDoc.servers.find((s) => backendFromSpec(s).id === id);
+  }
+
+  /** Replaces the health map (the tick and passive marks are its writers). */
+  async putHealth(doc: HealthDocument, persist: boolean): Promise<void> {
+    this.health = doc;
+    if (persist) await this.store.put('health', doc);
+  }
+
+  /** Applies an admin change to the server list, persists it, and rebuilds the pool. */
+  async changeServers(change: (servers: BackendSpec[]) => BackendSpec[]): Promise<void> {
+    await this.load();
+    const servers = change(this.backendsDoc.servers.map((s) => ({ ...s })));
+    const doc: BackendsDocument = { version: this.backendsDoc.version + 1, updated_at: this.now(), servers };
+    const pool = this.build(doc);
+    await this.store.put('backends', doc);
+    this.setDoc(doc, pool);
+  }
+
+  async addServer(spec: BackendSpec): Promise<void> {
+    const id = backendFromSpec(spec).id;
+    await this.changeServers((list) => {
+      if (list.some((s) => backendFromSpec(s).id === id)) throw new ConflictError(`server ${id} already exists`);
+      return [...list, spec];
+    });
+  }
+
+  async removeServer(id: string): Promise<BackendSpec> {
+    let removed: BackendSpec | undefined;
+    await this.changeServers((list) => {
+      const i = list.findIndex((s) => backendFromSpec(s).id === id);
+      if (i < 0) throw new NotFoundError(`no server ${id}`);
+      removed = list[i];
+      return list.filter((_, j) => j !== i);
+    });
+    return removed!;
+  }
+
+  async updateServer(id: string, patch: { weight?: number; drain?: boolean }): Promise<BackendSpec> {
+    let updated: BackendSpec | undefined;
+    await this.changeServers((list) => {
+      const s = list.find((x) => backendFromSpec(x).id === id);
+      if (!s) throw new NotFoundError(`no server ${id}`);
+      if (patch.weight !== undefined) s.weight = patch.weight;
+      if (patch.drain === true && !s.drain) {
+        s.drain = true;
+        s.drained_at = this.now();
+      } else if (patch.drain === false) {
+        delete s.drain;
+        delete s.drained_at;
+      }
+      updated = s;
+      return list;
+    });
+    return updated!;
+  }
+}

@@ -1,0 +1,104 @@
+import type { LoadView } from '../balancers/types.ts';
+
+const SAMPLES = 1024;
+/** Decay time of the peak-EWMA latency (Finagle's default is 10 s). */
+const EWMA_TAU_MS = 10_000;
+
+/** Counters for one backend, per isolate/process. */
+export class ServerCounters {
+  inFlight = 0;
+  requests = 0;
+  errors = 0;
+  lastError: { at: number; message: string } | undefined;
+  /** Peak-EWMA latency in ms. */
+  ewmaMs = 0;
+  private ewmaAt = 0;
+  private samples = new Float64Array(SAMPLES);
+  private count = 0;
+  private sum = 0;
+
+  /** Records a finished attempt's time to response headers. */
+  observeLatency(ms: number, now: number): void {
+    this.samples[this.count % SAMPLES] = ms;
+    this.count++;
+    this.sum += ms;
+    if (ms > this.ewmaMs || this.ewmaAt === 0) this.ewmaMs = ms;
+    else {
+      const w = Math.exp(-(now - this.ewmaAt) / EWMA_TAU_MS);
+      this.ewmaMs = this.ewmaMs * w + ms * (1 - w);
+    }
+    this.ewmaAt = now;
+  }
+
+  /** Mean over every sample; p50/p95/p99 over the last 1,024 (ms, 1 decimal). */
+  latency(): { avg: number; p50: number; p95: number; p99: number } {
+    const n = Math.min(this.count, SAMPLES);
+    if (n === 0) return { avg: 0, p50: 0, p95: 0, p99: 0 };
+    const sorted = this.samples.slice(0, n).sort();
+    const at = (q: number) => round1(sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]);
+    return { avg: round1(this.sum / this.count), p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  }
+}
+
+export function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** Balancer-wide counters plus a per-second ring for requests/s over the last 10 s. */
+export class Totals {
+  total = 0;
+  successful = 0;
+  failed = 0;
+  private buckets = new Uint32Array(11);
+  private bucketSecond = new Float64Array(11);
+
+  count(ok: boolean, now: number): void {
+    this.total++;
+    if (ok) this.successful++;
+    else this.failed++;
+    const second = Math.floor(now / 1000);
+    const i = second % 11;
+    if (this.bucketSecond[i] !== second) {
+      this.bucketSecond[i] = second;
+      this.buckets[i] = 0;
+    }
+    this.buckets[i]++;
+  }
+
+  /** Mean requests per second over the 10 whole seconds before `now`. */
+  perSecond(now: number): number {
+    const current = Math.floor(now / 1000);
+    let sum = 0;
+    for (let i = 0; i < 11; i++) {
+      const s = this.bucketSecond[i];
+      if (s < current && s >= current - 10) sum += this.buckets[i];
+    }
+    return round1(sum / 10);
+  }
+}
+
+/** The per-backend counters keyed by backend id, exposed to policies as a `LoadView`. */
+export class CounterTable implements LoadView {
+  private byId = new Map<string, ServerCounters>();
+
+  get(id: string): ServerCounters {
+    let c = this.byId.get(id);
+    if (!c) {
+      c = new ServerCounters();
+      this.byId.set(id, c);
+    }
+    return c;
+  }
+
+  inFlight(id: string): number {
+    return this.byId.get(id)?.inFlight ?? 0;
+  }
+
+  latencyMs(id: string): number {
+    return this.byId.get(id)?.ewmaMs ?? 0;
+  }
+
+  delete(id: string): void {
+    this.byId.delete(id);
+  }
+}

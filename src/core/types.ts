@@ -1,0 +1,103 @@
+/**
+ * The vocabulary of the balancing core. Everything here is plain data or
+ * web-standard types, so every runtime (Node, Bun, Deno, Workers) shares it.
+ */
+
+/** One upstream server as the core sees it. Immutable: a change makes a new object. */
+export interface Backend {
+  /** Stable key, `"host:port"`; the name used in stats, the API and `X-Served-By`. */
+  readonly id: string;
+  /** Origin plus optional base path, no trailing slash: `http://127.0.0.1:8001`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Human label (seed 000's "Backend Server 1"); defaults to `id`. */
+  readonly name: string;
+  /** Relative share of traffic, > 0. */
+  readonly weight: number;
+  /** Backup servers take traffic only while no primary is available. */
+  readonly backup: boolean;
+}
+
+/** Health of one backend as decided by the checks (active and passive). */
+export type HealthStatus = 'healthy' | 'unhealthy';
+
+/** Status an operator sees: health, or `draining` when an admin drained it. */
+export type ServerStatus = HealthStatus | 'draining';
+
+/** Result of one active probe. */
+export interface ProbeResult {
+  ok: boolean;
+  /** HTTP status when one arrived. */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
+/** The last check as shown in `/api/stats` (`last_check`). */
+export interface LastCheck {
+  at: number;
+  ok: boolean;
+  status?: number;
+  latency_ms: number;
+  error?: string;
+}
+
+/** Per-backend health record, the unit of the `health` document. */
+export interface HealthRecord {
+  status: HealthStatus;
+  /** Epoch ms of the last status change. */
+  since: number;
+  consecutive_failures: number;
+  consecutive_successes: number;
+  last_check?: LastCheck;
+  /** Why it last changed (`check failed: connect`, `passive: connect refused`). */
+  reason?: string;
+}
+
+/** The whole health map, written at once by one writer (the tick). */
+export interface HealthDocument {
+  updated_at: number;
+  servers: Record<string, HealthRecord>;
+}
+
+/** Runtime server changes made through the admin API: the `backends` document. */
+export interface BackendsDocument {
+  /** Bumped on every change so readers can tell a new list from a cached one. */
+  version: number;
+  updated_at: number;
+  servers: BackendSpec[];
+}
+
+/** A backend as stored and accepted by the API: enough to rebuild a `Backend`. */
+export interface BackendSpec {
+  url: string;
+  name?: string;
+  weight: number;
+  backup: boolean;
+  /** Admin-set drain: no new requests, in-flight ones finish. */
+  drain?: boolean;
+  /** Epoch ms when drain was set. */
+  drained_at?: number;
+}
+
+/** Why an attempt at a backend failed. */
+export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'protocol';
+
+/** Raised by a transport; never retried inside the transport. */
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  constructor(kind: UpstreamErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UpstreamError';
+    this.kind = kind;
+  }
+}
+
+/** What differs per request and comes from the runtime, not the Request itself. */
+export interface RequestInfo {
+  /** The peer address of the TCP connection (or `CF-Connecting-IP` at the edge). */
+  clientIp: string;
+  /** `waitUntil` where the runtime has one (Workers). */
+  waitUntil?: (p: Promise<unknown>) => void;
+}

@@ -1,0 +1,83 @@
+/**
+ * The long-running balancer process, shared by the Node/Bun and Deno entries:
+ * config → (demo backends) → app → server → health timer → graceful stop.
+ * Everything runtime-specific arrives injected.
+ */
+import { createApp } from './app.ts';
+import { loadConfigOrExit } from './cli.ts';
+import { createLogger } from './core/log.ts';
+import { startDemoBackends } from './demo/start.ts';
+import type { ConnEnv, ServeFn, Served } from './serving.ts';
+import type { Transport } from './transport/types.ts';
+
+export interface RunDeps {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  readFile(path: string): Promise<string>;
+  serve: ServeFn;
+  transport: Transport;
+  /** Shown in the start banner, e.g. `Node v20.20.2`. */
+  runtime: string;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  exit(code: number): never;
+  /** Calls `handler` on SIGINT and SIGTERM. */
+  onStopSignal(handler: (signal: string) => void): void;
+}
+
+export async function runBalancer(d: RunDeps): Promise<void> {
+  const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit);
+  const config = loaded.config;
+  const log = createLogger(config.logLevel, d.stdout);
+  const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
+  if (demo) config.servers = demo.servers;
+
+  const { app, balancer } = createApp({ config, transport: d.transport, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
+
+  let server: Served;
+  try {
+    server = await d.serve((req, env) => app.fetch(req, env), { hostname: config.host, port: config.port });
+  } catch (e) {
+    d.stderr(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
+    await demo?.close();
+    return d.exit(1);
+  }
+  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
+  d.stdout(
+    [
+      `switchyard listening on ${base} (${d.runtime}, ${config.algorithm}, ${config.servers.length} server(s))`,
+      `  stats:   ${base}${config.admin.prefix}/stats`,
+      `  health:  ${base}/health`,
+      ...config.servers.map((s) => `  backend: ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
+    ].join('\n'),
+  );
+
+  let ticking = false;
+  const runTick = async () => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      await balancer.tick();
+    } catch (e) {
+      log.error('health round failed', { error: String(e) });
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = config.healthCheck.enabled ? setInterval(runTick, config.healthCheck.intervalMs) : undefined;
+  if (timer) void runTick();
+
+  let stopping = false;
+  d.onStopSignal(async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping: finishing in-flight requests', { signal });
+    if (timer) clearInterval(timer);
+    const force = setTimeout(() => d.exit(0), 10_000);
+    (force as { unref?: () => void }).unref?.();
+    await server.close();
+    await d.transport.close?.();
+    await demo?.close();
+    d.exit(0);
+  });
+}

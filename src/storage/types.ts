@@ -1,0 +1,23 @@
+import type { BackendsDocument, HealthDocument } from '../core/types.ts';
+
+/** The documents a store holds; each key has exactly one writer. */
+export interface StateDocuments {
+  /** Written by the admin API: runtime server changes. */
+  backends: BackendsDocument;
+  /** Written by the health tick: the whole health map at once. */
+  health: HealthDocument;
+}
+
+export type StateKey = keyof StateDocuments;
+
+/**
+ * Where shared state lives: memory (one process), Cloudflare KV or a Durable
+ * Object. Whole documents in, whole documents out; `get` of a key never written
+ * resolves `undefined`. Values are plain JSON data: a store may serialise them,
+ * so callers must not rely on object identity.
+ */
+export interface StateStore {
+  readonly kind: 'memory' | 'kv' | 'durable_object';
+  get<K extends StateKey>(key: K): Promise<StateDocuments[K] | undefined>;
+  put<K extends StateKey>(key: K, value: StateDocuments[K]): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import type { Backend } from '../core/types.ts';
+
+/** One attempt's request, already rewritten for the backend. */
+export interface OutboundRequest {
+  method: string;
+  /** Path and query to request on the backend (starts with `/`). */
+  path: string;
+  headers: Headers;
+  body: BodyInit | null;
+}
+
+/**
+ * How bytes reach a backend. `send` resolves with the backend's response as
+ * soon as its headers arrive (the body streams), follows no redirect, and makes
+ * exactly one attempt. It rejects only with `UpstreamError` (`connect`,
+ * `timeout` when `signal` aborts with a TimeoutError, `reset`, `protocol`).
+ */
+export interface Transport {
+  send(request: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<Response>;
+  /** True when response bodies arrive already decoded (content-encoding removed). */
+  readonly decodesBodies: boolean;
+  /** Releases pooled connections. */
+  close?(): Promise<void>;
+}

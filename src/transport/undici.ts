@@ -1,0 +1,54 @@
+import { Agent } from 'undici';
+import type { Backend } from '../core/types.ts';
+import { classify } from './classify.ts';
+import { isTimeout } from './fetch.ts';
+import type { OutboundRequest, Transport } from './types.ts';
+
+/**
+ * Node's fast path: a keep-alive undici pool per backend. Bodies pass through
+ * untouched (no decoding), so gzip/br responses reach the client byte for byte.
+ */
+export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): Transport {
+  const agent = new Agent({
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+    headersTimeout: 0, // the balancer's per-attempt signal owns time-to-headers
+    bodyTimeout: 300_000,
+  });
+  return {
+    decodesBodies: false,
+    async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<Response> {
+      const base = new URL(backend.url);
+      const headers: string[] = [];
+      req.headers.forEach((value, name) => {
+        if (name !== 'set-cookie') headers.push(name, value);
+      });
+      try {
+        const res = await agent.request({
+          origin: base.origin,
+          path: (base.pathname === '/' ? '' : base.pathname) + req.path,
+          method: req.method as 'GET',
+          headers,
+          body: req.body as ReadableStream<Uint8Array> | Uint8Array | null as never,
+          signal,
+        });
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (Array.isArray(value)) for (const v of value) out.append(name, v);
+          else if (value !== undefined) out.append(name, value);
+        }
+        if (res.statusCode === 204 || res.statusCode === 304 || req.method === 'HEAD') {
+          res.body.dump().catch(() => {});
+          return new Response(null, { status: res.statusCode, headers: out });
+        }
+        const body = ReadableStream.from(res.body as AsyncIterable<Uint8Array>) as ReadableStream<Uint8Array>;
+        return new Response(body, {
+          status: res.statusCode,
+          headers: out,
+        });
+      } catch (error) {
+        throw classify(error, signal.aborted && isTimeout(signal.reason), backend.id);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
