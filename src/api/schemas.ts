@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { problemLine, problemsOf } from '../config/issues.ts';
 
 const weight = v.pipe(v.number('must be a number'), v.finite('must be a finite number'), v.minValue(Number.MIN_VALUE, 'must be greater than 0'), v.maxValue(1000, 'must be at most 1000'));
 const port = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be 1-65535'), v.maxValue(65535, 'must be 1-65535'));
@@ -30,35 +31,7 @@ export const ServerPatchBody = v.pipe(
   v.check((b) => b.weight !== undefined || b.drain !== undefined, 'give at least one of weight, drain'),
 );
 
-/** Every problem with an input, one line each: `path: message, got value`. */
+/** Every problem with a body, one line each: `path: message, got value`. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    // A union reports the branch issues; show the most specific ones.
-    if (issue.type === 'union' && issue.issues?.length) {
-      const branch = bestBranch(issue.issues);
-      lines.push(...describeIssues(branch));
-      continue;
-    }
-    const path = v.getDotPath(issue) ?? '(body)';
-    lines.push(`${path}: ${issue.message}, got ${show(issue.input)}`);
-  }
-  return [...new Set(lines)];
-}
-
-/** Picks the union branch whose issues are fewest (the one the input most nearly matched). */
-function bestBranch(issues: readonly v.BaseIssue<unknown>[]): v.BaseIssue<unknown>[] {
-  const hasUrl = issues.some((i) => v.getDotPath(i) === 'url' && i.input !== undefined);
-  const filtered = issues.filter((i) => {
-    const p = v.getDotPath(i);
-    if (hasUrl) return p !== 'host' && p !== 'port';
-    return p !== 'url';
-  });
-  return filtered.length ? filtered : [...issues];
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return problemsOf(issues).map(problemLine);
 }

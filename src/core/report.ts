@@ -46,7 +46,7 @@ export interface StatusReport {
   total_servers: number;
   storage: string;
   servers: Record<string, ServerReport>;
-  events: Array<Transition & { at: string }>;
+  events: Array<Omit<Transition, 'at'> & { at: string }>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -40,7 +40,8 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
           res.body.dump().catch(() => {});
           return new Response(null, { status: res.statusCode, headers: out });
         }
-        const body = ReadableStream.from(res.body as AsyncIterable<Uint8Array>) as ReadableStream<Uint8Array>;
+        // ReadableStream.from (not Readable.toWeb): the latter crashed Node 20 on client aborts mid-body.
+        const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
         return new Response(body, {
           status: res.statusCode,
           headers: out,

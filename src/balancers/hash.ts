@@ -1,0 +1,73 @@
+import { md5, sha1 } from '@noble/hashes/legacy.js';
+import type { HashFunctionName, PickContext } from './types.ts';
+
+const encoder = new TextEncoder();
+
+/** 32-bit FNV-1a over the UTF-8 bytes of `s`. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  const bytes = encoder.encode(s);
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Bernstein's djb2 (h × 33 + c) over the UTF-8 bytes, as uint32. */
+export function djb2(s: string): number {
+  let h = 5381;
+  const bytes = encoder.encode(s);
+  for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 33) + bytes[i]) >>> 0;
+  return h >>> 0;
+}
+
+function firstWord(digest: Uint8Array): number {
+  return ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
+}
+
+/** The hash functions of seed 004, each `string → uint32`. */
+export const hashFunctions: Record<HashFunctionName, (s: string) => number> = {
+  fnv1a,
+  djb2,
+  md5: (s) => firstWord(md5(encoder.encode(s))),
+  sha1: (s) => firstWord(sha1(encoder.encode(s))),
+};
+
+/** A well-mixed uint32 from a uint32 (murmur3's finaliser): spreads sequential inputs. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+function cookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * The hashing key of a request: `path` (default), `uri` (path and query), `ip`,
+ * `header:NAME`, `cookie:NAME`, `query:NAME`. A named header, cookie or query
+ * parameter that is absent falls back to the client IP.
+ */
+export function requestKey(ctx: PickContext, key: string): string {
+  if (key === 'path') return ctx.url.pathname;
+  if (key === 'uri') return ctx.url.pathname + ctx.url.search;
+  if (key === 'ip') return ctx.clientIp;
+  const i = key.indexOf(':');
+  const kind = key.slice(0, i);
+  const name = key.slice(i + 1);
+  let value: string | null | undefined;
+  if (kind === 'header') value = ctx.request.headers.get(name);
+  else if (kind === 'cookie') value = cookie(ctx.request.headers.get('cookie'), name);
+  else if (kind === 'query') value = ctx.url.searchParams.get(name);
+  return value ?? ctx.clientIp;
+}

@@ -1,0 +1,146 @@
+import * as v from 'valibot';
+import { parseBytes, parseDuration } from './duration.ts';
+
+/** Algorithm names accepted in config, with their canonical name. */
+export const ALGORITHMS = {
+  round_robin: 'round_robin',
+  weighted_round_robin: 'round_robin',
+  least_connections: 'least_connections',
+  least_conn: 'least_connections',
+  random: 'random',
+  power_of_two: 'power_of_two',
+  p2c: 'power_of_two',
+  least_response_time: 'least_response_time',
+  ip_hash: 'ip_hash',
+  consistent_hash: 'consistent_hash',
+  maglev: 'maglev',
+  first: 'first',
+} as const;
+
+const names = Object.keys(ALGORITHMS).join(', ');
+
+const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
+  v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(min, `must be ${what}`), v.maxValue(max, `must be ${what}`));
+
+/** Seconds as a number (`0.5`) or a string with a unit (`"500ms"`, `"10s"`); out: milliseconds. */
+export const duration = v.pipe(
+  v.union([v.number(), v.string()], 'must be seconds (a number) or a duration such as "500ms" or "10s"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const ms = parseDuration(dataset.value);
+    if (ms === undefined) {
+      addIssue({ message: 'must be seconds (a number ≥ 0) or a duration such as "500ms" or "10s"' });
+      return NEVER;
+    }
+    return ms;
+  }),
+);
+
+const positiveDuration = v.pipe(duration, v.minValue(1, 'must be more than 0'));
+
+const bytes = v.pipe(
+  v.union([v.number(), v.string()], 'must be bytes (an integer) or a size such as "64KiB"'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const n = parseBytes(dataset.value);
+    if (n === undefined) {
+      addIssue({ message: 'must be bytes (an integer ≥ 0) or a size such as "64KiB" or "1MiB"' });
+      return NEVER;
+    }
+    return n;
+  }),
+);
+
+const weight = v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'), v.maxValue(1000, 'must be at most 1000'));
+const serverCommon = {
+  weight: v.optional(weight, 1),
+  name: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'))),
+  backup: v.optional(v.boolean('must be true or false'), false),
+};
+
+/** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. */
+export const ServerSchema = v.union(
+  [
+    v.strictObject({
+      host: v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address')),
+      port: integer(1, 65535),
+      ...serverCommon,
+    }),
+    v.strictObject({
+      url: v.pipe(v.string('must be an http(s) URL'), v.url('must be an http(s) URL'), v.regex(/^https?:\/\//i, 'must be an http(s) URL')),
+      ...serverCommon,
+    }),
+  ],
+  'must be {"host", "port"} or {"url"}',
+);
+
+/** `200`, `"200-399"`, or a list of either; out: inclusive ranges. */
+const expectedStatus = v.pipe(
+  v.union([v.number(), v.string(), v.array(v.union([v.number(), v.string()]))], 'must be a status, a range such as "200-399", or a list of them'),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const items = Array.isArray(dataset.value) ? dataset.value : [dataset.value];
+    const ranges: Array<[number, number]> = [];
+    for (const item of items) {
+      const m = /^\s*(\d{3})\s*(?:-\s*(\d{3}))?\s*$/.exec(String(item));
+      const lo = m ? Number(m[1]) : NaN;
+      const hi = m?.[2] ? Number(m[2]) : lo;
+      if (!m || lo < 100 || hi > 599 || lo > hi) {
+        addIssue({ message: 'must be a status 100-599 or a range such as "200-399"' });
+        return NEVER;
+      }
+      ranges.push([lo, hi]);
+    }
+    return ranges;
+  }),
+);
+
+const hashKey = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^(path|uri|ip|(header|cookie|query):[^\s:]+)$/, 'must be path, uri, ip, header:NAME, cookie:NAME or query:NAME'),
+);
+
+/** The whole config file (seed 004's format, extended). Every section optional; unknown keys rejected. */
+export const FileSchema = v.strictObject({
+  load_balancer: v.optional(
+    v.strictObject({
+      host: v.optional(v.pipe(v.string('must be a host name or IP address'), v.minLength(1, 'must not be empty'))),
+      port: v.optional(integer(0, 65535, 'an integer 0-65535 (0: any free port)')),
+      algorithm: v.optional(v.picklist(Object.keys(ALGORITHMS) as Array<keyof typeof ALGORITHMS>, `must be one of ${names}`)),
+    }),
+  ),
+  servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),
+  health_check: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean('must be true or false')),
+      interval: v.optional(positiveDuration),
+      timeout: v.optional(positiveDuration),
+      retries: v.optional(integer(1, 100)),
+      path: v.optional(v.pipe(v.string('must be a path'), v.startsWith('/', 'must start with /'))),
+      expected_status: v.optional(expectedStatus),
+      rise: v.optional(integer(1, 100)),
+      fall: v.optional(integer(1, 100)),
+    }),
+  ),
+  consistent_hash: v.optional(
+    v.strictObject({
+      virtual_nodes: v.optional(integer(1, 10_000)),
+      hash_function: v.optional(v.picklist(['fnv1a', 'djb2', 'md5', 'sha1'], 'must be one of fnv1a, djb2, md5, sha1')),
+      key: v.optional(hashKey),
+      balance_factor: v.optional(v.pipe(v.number('must be a number above 1'), v.gtValue(1, 'must be a number above 1'))),
+    }),
+  ),
+  timeout: v.optional(positiveDuration),
+  retries: v.optional(integer(0, 10)),
+  replay_buffer: v.optional(bytes),
+  served_by_header: v.optional(
+    v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/, 'must be a header name'))], 'must be a header name, "" or false'),
+  ),
+  admin: v.optional(
+    v.strictObject({
+      prefix: v.optional(v.pipe(v.string('must be a path'), v.regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a path such as /api'))),
+      token: v.optional(v.pipe(v.string('must be a string'), v.minLength(8, 'must be at least 8 characters'))),
+    }),
+  ),
+  log_level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent')),
+});
+
+export type FileInput = v.InferInput<typeof FileSchema>;
+export type FileOutput = v.InferOutput<typeof FileSchema>;
