@@ -2,6 +2,7 @@
  * Entry for Deno: `deno task start`. Serves the shared app with `Deno.serve`
  * and reaches backends with Deno's fetch.
  */
+import { ENV_VARS } from './config/load.ts';
 import { runBalancer } from './run.ts';
 import type { FetchHandler, Served } from './serving.ts';
 import { fetchTransport } from './transport/fetch.ts';
@@ -13,7 +14,7 @@ interface DenoServer {
 interface DenoApi {
   args: string[];
   version: { deno: string };
-  env: { toObject(): Record<string, string> };
+  env: { get(name: string): string | undefined };
   readTextFile(path: string): Promise<string>;
   exit(code: number): never;
   addSignalListener(signal: string, handler: () => void): void;
@@ -44,7 +45,7 @@ const err = (line: string) => void (globalThis as unknown as { Deno: { stderr: {
 
 await runBalancer({
   argv: Deno.args,
-  env: Deno.env.toObject(),
+  env: Object.fromEntries(ENV_VARS.map((name) => [name, Deno.env.get(name)])),
   readFile: (path) => Deno.readTextFile(path),
   serve,
   // Deno's fetch always decodes gzip/br bodies: the core then drops the encoding headers.

@@ -29,6 +29,9 @@ const ENV: Array<[string, string[]]> = [
   ['TIMEOUT', ['timeout']],
 ];
 
+/** Every environment variable the configuration reads. */
+export const ENV_VARS = ['LB_CONFIG', ...ENV.map(([name]) => name)];
+
 /** A numeric-looking string becomes a number, so `LB_PORT=8080` validates as a port. */
 const numeric = (s: string): string | number => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s);
 
