@@ -23,6 +23,10 @@ export interface Platform {
   now?: () => number;
   random?: () => number;
   snapshotTtlMs?: number;
+  /** Refuse admin writes unless a token is set (Workers). */
+  tokenRequired?: boolean;
+  /** Fields merged into `/api/stats`. */
+  extraStats?: () => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -49,7 +53,17 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   });
 
   const prefix = config.admin.prefix.replace(/\/+$/, '');
-  app.route(prefix, apiRoutes({ balancer, token: config.admin.token, clientIp: platform.clientIp, now: platform.now }));
+  app.route(
+    prefix,
+    apiRoutes({
+      balancer,
+      token: config.admin.token,
+      clientIp: platform.clientIp,
+      now: platform.now,
+      tokenRequired: platform.tokenRequired,
+      extraStats: platform.extraStats,
+    }),
+  );
 
   app.get('/health', async (c) => {
     const s = await balancer.status();

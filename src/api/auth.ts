@@ -28,7 +28,11 @@ function denied(status: 401 | 403, detail: string): Response {
  * Guards writes (every method but GET, HEAD, OPTIONS). With a token set, a
  * write needs `Authorization: Bearer TOKEN`; with none, only loopback clients may write.
  */
-export function requireWriteAccess(token: string | undefined, clientIp: (c: Parameters<MiddlewareHandler>[0]) => string): MiddlewareHandler {
+export function requireWriteAccess(
+  token: string | undefined,
+  clientIp: (c: Parameters<MiddlewareHandler>[0]) => string,
+  tokenRequired = false,
+): MiddlewareHandler {
   return async (c, next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
@@ -38,6 +42,9 @@ export function requireWriteAccess(token: string | undefined, clientIp: (c: Para
       if (!given) return denied(401, 'This write needs "Authorization: Bearer <token>" (admin.token / LB_ADMIN_TOKEN).');
       if (!(await safeEqual(given, token))) return denied(403, 'The bearer token does not match.');
       return next();
+    }
+    if (tokenRequired) {
+      return denied(403, 'Writes here need an admin token, and none is set: add one with `wrangler secret put LB_ADMIN_TOKEN`.');
     }
     if (!isLoopback(clientIp(c))) {
       return denied(403, 'No admin token is set, so writes are accepted from loopback clients only. Set admin.token or LB_ADMIN_TOKEN.');

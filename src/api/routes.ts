@@ -14,6 +14,10 @@ export interface ApiOptions {
   token?: string;
   clientIp: (c: Context) => string;
   now?: () => number;
+  /** Refuse writes unless a token is set (at the edge, where loopback means nothing). */
+  tokenRequired?: boolean;
+  /** Fields merged into `/api/stats` (the edge adds fleet totals and their freshness). */
+  extraStats?: () => Promise<Record<string, unknown>>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -50,9 +54,9 @@ export function apiRoutes(options: ApiOptions): Hono {
   const now = options.now ?? Date.now;
   const started = now();
   const api = new Hono();
-  api.use('*', requireWriteAccess(options.token, options.clientIp));
+  api.use('*', requireWriteAccess(options.token, options.clientIp, options.tokenRequired));
 
-  api.get('/stats', async (c) => c.json(await balancer.status()));
+  api.get('/stats', async (c) => c.json({ ...(await balancer.status()), ...(await options.extraStats?.()) }));
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));
 

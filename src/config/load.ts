@@ -176,5 +176,6 @@ function normalise(f: FileOutput): Config {
     servedByHeader: f.served_by_header === false ? '' : (f.served_by_header ?? 'X-Served-By'),
     admin: { prefix: (f.admin?.prefix ?? '/api').replace(/\/+$/, '') || '/api', ...(f.admin?.token ? { token: f.admin.token } : {}) },
     logLevel: f.log_level ?? 'info',
+    storage: f.storage ?? 'memory',
   };
 }

@@ -139,6 +139,7 @@ export const FileSchema = v.strictObject({
       token: v.optional(v.pipe(v.string('must be a string'), v.minLength(8, 'must be at least 8 characters'))),
     }),
   ),
+  storage: v.optional(v.picklist(['memory', 'kv', 'durable_object'], 'must be one of memory, kv, durable_object')),
   log_level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent')),
 });
 

@@ -61,4 +61,6 @@ export interface Config {
     token?: string;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where shared state lives: `memory` (one process), or on Workers `kv` / `durable_object`. */
+  storage: 'memory' | 'kv' | 'durable_object';
 }

@@ -39,6 +39,7 @@ export interface Balancer {
   status(): Promise<StatusReport>;
   readonly state: SharedState;
   readonly counters: CounterTable;
+  readonly totals: Totals;
   readonly config: Config;
   /** Recent health transitions, newest last (at most 100). */
   readonly events: readonly Transition[];
@@ -64,6 +65,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   };
   const ttl = deps.snapshotTtlMs ?? (store.kind === 'memory' ? Infinity : 1000);
   const state = new SharedState(config, store, policyOptions, ttl, now);
+  state.onError = (e) => log.warn('state store read failed; using the last copy', { store: store.kind, error: String(e) });
   const probe = deps.probe ?? httpProbe(transport, {
     path: config.healthCheck.path,
     timeoutMs: config.healthCheck.timeoutMs,
@@ -90,8 +92,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const before = state.record(b.id);
     const after = observePassive(before, error.kind === 'connect' ? 'connect refused' : 'connection reset', now());
     if (after === before) return;
-    const servers = { ...state.health.servers, [b.id]: after };
-    void state.putHealth({ updated_at: now(), servers }, store.kind === 'memory').catch(() => {});
+    state.markPassive(b.id, after);
     pushEvents([{ server: b.id, from: before?.status ?? 'healthy', to: after.status, reason: after.reason ?? '', at: after.since }]);
   }
 
@@ -127,8 +128,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   async function fetch(request: Request, info: RequestInfo): Promise<Response> {
     const started = now();
+    // Stale-while-revalidate: only the very first request waits for the store.
     const refreshing = state.refresh();
-    if (refreshing) await refreshing;
+    if (refreshing) {
+      if (!state.loaded) await refreshing;
+      else info.waitUntil?.(refreshing);
+    }
     const url = new URL(request.url);
     const path = url.pathname + url.search;
     const ctx: PickContext = { request, url, clientIp: info.clientIp };
@@ -229,15 +234,19 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   async function tick(): Promise<RoundResult> {
-    await state.ready();
+    // Always start from the stored list: an admin change may have landed since.
+    const reading = state.refresh();
+    if (reading) await reading;
     const result = await healthRound(
       state.pool.backends,
-      state.health,
+      state.effectiveHealth(),
       probe,
       { rise: config.healthCheck.rise, fall: config.healthCheck.fall },
       now,
     );
-    await state.putHealth(result.health, result.changed);
+    // KV takes about one write per second per key: write it only on a change.
+    // Other stores take every round, so readers see how fresh the checks are.
+    await state.putHealth(result.health, result.changed || store.kind !== 'kv');
     pushEvents(result.transitions);
     return result;
   }
@@ -246,11 +255,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     fetch,
     tick,
     status: async () => {
-      await state.ready();
+      const reading = state.refresh();
+      if (reading) await reading;
       return statusReport({ config, state, counters, totals, events, startedAt, now: now() });
     },
     state,
     counters,
+    totals,
     config,
     events,
   };

@@ -45,6 +45,8 @@ export interface StatusReport {
   healthy_servers: number;
   total_servers: number;
   storage: string;
+  /** Whose requests the counters cover: this `process`, or one Workers `isolate`. */
+  counters_scope: 'process' | 'isolate';
   servers: Record<string, ServerReport>;
   events: Array<Omit<Transition, 'at'> & { at: string }>;
 }
@@ -107,6 +109,7 @@ export function statusReport(input: {
     healthy_servers: healthy,
     total_servers: state.backendsDoc.servers.length,
     storage: state.kind,
+    counters_scope: 'process',
     servers,
     events: input.events.map((e) => ({ ...e, at: iso(e.at) })),
   };

@@ -4,6 +4,9 @@ import type { StateStore } from '../storage/types.ts';
 import { backendFromSpec, createPool, type Pool } from './pool.ts';
 import type { BackendSpec, BackendsDocument, HealthDocument, HealthRecord } from './types.ts';
 
+/** Longest a passive mark overrides the shared health map (it yields sooner to a newer check). */
+export const PASSIVE_MARK_MS = 30_000;
+
 /** A change an admin asks for; `ConflictError`/`NotFoundError` say why it cannot apply. */
 export class NotFoundError extends Error {}
 export class ConflictError extends Error {}
@@ -58,21 +61,35 @@ export class SharedState {
     return this.store.kind;
   }
 
-  /** Re-reads the store when the cached copy is older than the TTL. Cheap when fresh. */
+  /** True once the store was read at least once (or the read failed and config defaults stand). */
+  loaded = false;
+
+  /**
+   * Re-reads the store when the cached copy is older than the TTL; undefined
+   * when fresh. The promise never rejects: a store outage keeps the last copy.
+   */
   refresh(): Promise<void> | undefined {
     const t = this.now();
     if (t - this.readAt < this.ttlMs) return undefined;
     this.readAt = t;
-    this.reading ??= this.load().finally(() => (this.reading = undefined));
+    this.reading ??= this.load()
+      .catch((e) => this.onError?.(e))
+      .finally(() => {
+        this.reading = undefined;
+        this.loaded = true;
+      });
     return this.reading;
   }
+
+  /** Called with a failed store read (the last good copy stays in use). */
+  onError?: (error: unknown) => void;
 
   private async load(): Promise<void> {
     const [backends, health] = await Promise.all([this.store.get('backends'), this.store.get('health')]);
     if (backends && backends.version !== this.backendsDoc.version) {
       this.setDoc(backends, this.build(backends));
     }
-    if (health && health.updated_at >= this.health.updated_at) this.health = health;
+    if (health) this.health = health;
   }
 
   /** Ensures the first read happened (even for a never-expiring TTL). */
@@ -80,8 +97,37 @@ export class SharedState {
     if (this.readAt === -Infinity) await this.refresh();
   }
 
+  /**
+   * Passive marks seen by this instance on real traffic. Each stands until a
+   * health check newer than it arrives in the shared map (or the next local
+   * round folds it in), at most `PASSIVE_MARK_MS`.
+   */
+  private passive = new Map<string, HealthRecord>();
+
+  /** The effective health of a backend: a fresh passive mark, else the shared map's record. */
   record(id: string): HealthRecord | undefined {
-    return this.health.servers[id];
+    const base = this.health.servers[id];
+    const mark = this.passive.get(id);
+    if (!mark) return base;
+    if ((base?.last_check?.at ?? 0) < mark.since && this.now() - mark.since < PASSIVE_MARK_MS) return mark;
+    this.passive.delete(id);
+    return base;
+  }
+
+  /** Records a passive failure mark for this instance. */
+  markPassive(id: string, rec: HealthRecord): void {
+    this.passive.set(id, rec);
+  }
+
+  /** The health map with this instance's passive marks folded in (what the next round starts from). */
+  effectiveHealth(): HealthDocument {
+    if (this.passive.size === 0) return this.health;
+    const servers = { ...this.health.servers };
+    for (const id of [...this.passive.keys()]) {
+      const rec = this.record(id);
+      if (rec) servers[id] = rec;
+    }
+    return { updated_at: this.health.updated_at, servers };
   }
 
   spec(id: string): BackendSpec | undefined {
@@ -91,6 +137,7 @@ export class SharedState {
   /** Replaces the health map (the tick and passive marks are its writers). */
   async putHealth(doc: HealthDocument, persist: boolean): Promise<void> {
     this.health = doc;
+    this.passive.clear();
     if (persist) await this.store.put('health', doc);
   }
 

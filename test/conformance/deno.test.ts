@@ -1,5 +1,5 @@
-import { runConformance } from './suite.ts';
+import { processStarter, runConformance } from './suite.ts';
 
-runConformance('deno', {
+runConformance('deno', processStarter('deno'), {
   skip: { gzipPassthrough: "Deno's fetch always decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt" },
 });

@@ -1,3 +1,3 @@
-import { runConformance } from './suite.ts';
+import { processStarter, runConformance } from './suite.ts';
 
-runConformance('node');
+runConformance('node', processStarter('node'));

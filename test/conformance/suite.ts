@@ -9,9 +9,21 @@ import { gunzipSync } from 'node:zlib';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { startEntry, writeConfig, type Running, type RuntimeName } from './harness.ts';
 
+/** Starts a balancer with this config (the file format) and returns where it listens. */
+export type Starter = (config: Record<string, unknown>) => Promise<Running>;
+
+/** The starter for a process entry: writes the config file and spawns the runtime. */
+export const processStarter = (runtime: RuntimeName): Starter => (config) => startEntry(runtime, ['--config', writeConfig(config)]);
+
+/** Admin token every run uses (Workers refuse writes without one). */
+export const TOKEN = 'conformance-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
 export interface SuiteOptions {
   /** Features this runtime cannot show, with the reason (printed as the skip). */
   skip?: Partial<Record<'gzipPassthrough' | 'graceful', string>>;
+  /** Extra config keys for this runtime (e.g. `storage`). */
+  config?: Record<string, unknown>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,21 +55,23 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-export function runConformance(runtime: RuntimeName, options: SuiteOptions = {}): void {
-  describe(`conformance: ${runtime}`, { timeout: 120_000 }, () => {
+export function runConformance(name: string, start: Starter, options: SuiteOptions = {}): void {
+  describe(`conformance: ${name}`, { timeout: 120_000 }, () => {
     let a: TestBackend, b: TestBackend, c: TestBackend;
     let lb: Running;
     const stats = async () => (await (await fetch(`${lb.url}/api/stats`)).json()) as Record<string, any>;
 
     before(async () => {
       [a, b, c] = await Promise.all([startBackend('A'), startBackend('B'), startBackend('C')]);
-      const config = writeConfig({
+      lb = await start({
         load_balancer: { host: '127.0.0.1', port: 0, algorithm: 'round_robin' },
         servers: [a, b, c].map((x) => ({ host: '127.0.0.1', port: x.port, weight: 1 })),
         health_check: { enabled: true, interval: 0.2, timeout: 0.5, rise: 2, fall: 2, path: '/health' },
         timeout: 2,
+        admin: { token: TOKEN },
+        log_level: 'warn',
+        ...options.config,
       });
-      lb = await startEntry(runtime, ['--config', config]);
     });
     after(async () => {
       await lb?.stop('SIGKILL');
@@ -87,7 +101,7 @@ export function runConformance(runtime: RuntimeName, options: SuiteOptions = {})
       const h = (JSON.parse(text) as { headers: Record<string, string> }).headers;
       assert.match(h['x-forwarded-for'], /^203\.0\.113\.9, (127\.0\.0\.1|::ffff:127\.0\.0\.1)$/);
       assert.equal(h['x-forwarded-proto'], 'http');
-      assert.equal(h['x-forwarded-host'], `127.0.0.1:${lb.port}`);
+      assert.equal(h['x-forwarded-host'], new URL(lb.url).host);
       assert.equal(h['x-private'], undefined);
       const hop = await get(`${lb.url}/hop`);
       assert.equal(hop.headers.get('x-secret'), null);
@@ -173,17 +187,17 @@ export function runConformance(runtime: RuntimeName, options: SuiteOptions = {})
       assert.equal(Object.keys(s.servers).length, 3);
       const d = await startBackend('D');
       try {
-        const add = await fetch(`${lb.url}/api/servers`, { method: 'POST', body: JSON.stringify({ url: d.url, name: 'D' }), headers: { 'content-type': 'application/json' } });
+        const add = await fetch(`${lb.url}/api/servers`, { method: 'POST', body: JSON.stringify({ url: d.url, name: 'D' }), headers: { 'content-type': 'application/json', ...auth } });
         assert.equal(add.status, 201);
         await add.arrayBuffer();
         const seen = new Set<string>();
         for (let i = 0; i < 8; i++) seen.add((await get(`${lb.url}/echo`)).headers.get('x-served-by') ?? '');
         assert.ok(seen.has(d.id), `D never served: ${[...seen]}`);
-        const bad = await fetch(`${lb.url}/api/servers`, { method: 'POST', body: JSON.stringify({ host: '127.0.0.1', port: 0 }) });
+        const bad = await fetch(`${lb.url}/api/servers`, { method: 'POST', body: JSON.stringify({ host: '127.0.0.1', port: 0 }), headers: auth });
         assert.equal(bad.status, 400);
         assert.equal(bad.headers.get('content-type'), 'application/problem+json');
         await bad.arrayBuffer();
-        const del = await fetch(`${lb.url}/api/servers/${d.id}`, { method: 'DELETE' });
+        const del = await fetch(`${lb.url}/api/servers/${d.id}`, { method: 'DELETE', headers: auth });
         assert.equal(del.status, 200);
         await del.arrayBuffer();
       } finally {

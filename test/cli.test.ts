@@ -1,0 +1,74 @@
+/** The entry as a user runs it: bad input exits 2 with one line per problem, never a stack trace. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { runToExit, startEntry, writeConfig } from './conformance/harness.ts';
+
+describe('command line (npm start)', () => {
+  it('--help prints every flag and env var and exits 0', async () => {
+    const r = await runToExit('node', ['--help']);
+    assert.equal(r.code, 0);
+    for (const word of ['--config', '--servers', '--backend', '--algorithm', '--port', '--host', 'LB_PORT', 'HEALTH_CHECK_INTERVAL', 'MAX_RETRIES', 'TIMEOUT']) {
+      assert.ok(r.stdout.includes(word) || r.stderr.includes(word), `help lacks ${word}`);
+    }
+  });
+
+  const bad: Array<[string, string[], Record<string, string>, RegExp[]]> = [
+    ['malformed JSON names line and column', ['--config', ''], {}, [/config\.json:3:18: invalid JSON/]],
+    ['unknown algorithm', ['--algorithm', 'fastest', '--backend', 'http://127.0.0.1:9001'], {}, [/^flag --algorithm: load_balancer\.algorithm: must be one of .*got "fastest"$/m]],
+    ['negative weight and port out of range in a file', ['--config', 'FILE'], {}, [/config\.json: servers\[1\]\.weight: must be a positive number, got -2$/m, /config\.json: load_balancer\.port: .*got 70000$/m]],
+    ['non-numeric env', ['--backend', 'http://127.0.0.1:9001'], { LB_PORT: 'eighty', MAX_RETRIES: 'x' }, [/^env LB_PORT: load_balancer\.port: .*got "eighty"$/m, /^env MAX_RETRIES: retries: .*got "x"$/m]],
+    ['duplicate server', ['--backend', 'http://127.0.0.1:9001', '--backend', 'http://127.0.0.1:9001/'], {}, [/servers\[1\]: duplicates servers\[0\] \(127\.0\.0\.1:9001\)/]],
+    ['unknown flag', ['--colour', 'red'], {}, [/^flag --colour: unknown flag/m]],
+  ];
+  for (const [name, args, env, patterns] of bad) {
+    it(`exits 2 on ${name}`, async () => {
+      let argv = args;
+      if (args[1] === '') {
+        const path = writeConfig({});
+        writeFileSync(path, '{\n  "servers": [\n    {"host": "a" "port": 1}\n  ]\n}\n');
+        argv = ['--config', path];
+      } else if (args[1] === 'FILE') {
+        argv = ['--config', writeConfig({ load_balancer: { port: 70000 }, servers: [{ host: '127.0.0.1', port: 1 }, { host: '127.0.0.1', port: 2, weight: -2 }] })];
+      }
+      const r = await runToExit('node', argv, env);
+      assert.equal(r.code, 2, r.stderr);
+      for (const p of patterns) assert.match(r.stderr, p);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    });
+  }
+
+  it("loads seed 004's config.json as written", async () => {
+    const path = writeConfig({
+      load_balancer: { port: 0, host: '127.0.0.1', algorithm: 'consistent_hash' },
+      servers: [
+        { host: '127.0.0.1', port: 18001, weight: 1 },
+        { host: '127.0.0.1', port: 18002, weight: 1 },
+        { host: '127.0.0.1', port: 18003, weight: 2 },
+      ],
+      health_check: { enabled: true, interval: 30, timeout: 5, retries: 3 },
+      consistent_hash: { virtual_nodes: 150, hash_function: 'fnv1a' },
+    });
+    const lb = await startEntry('node', ['--config', path]);
+    try {
+      const stats = (await (await fetch(`${lb.url}/api/stats`)).json()) as { algorithm: string; servers: Record<string, { weight: number }> };
+      assert.equal(stats.algorithm, 'consistent_hash');
+      assert.deepEqual(Object.values(stats.servers).map((s) => s.weight), [1, 1, 2]);
+      assert.doesNotMatch(lb.output(), /\[demo\]/, 'no demo backends with a config');
+    } finally {
+      await lb.stop('SIGKILL');
+    }
+  });
+
+  it('with nothing configured, starts three demo backends and balances over them', async () => {
+    const lb = await startEntry('node', ['--port', '0'], { LOG_LEVEL: 'warn' });
+    try {
+      assert.equal((lb.output().match(/\[demo\]/g) ?? []).length, 3);
+      const names = new Set<string>();
+      for (let i = 0; i < 3; i++) names.add(((await (await fetch(`${lb.url}/x`)).json()) as { handled_by: string }).handled_by);
+      assert.deepEqual([...names].sort(), ['Backend Server 1', 'Backend Server 2', 'Backend Server 3']);
+    } finally {
+      assert.equal(await lb.stop('SIGTERM'), 0);
+    }
+  });
+});

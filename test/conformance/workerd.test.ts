@@ -1,0 +1,24 @@
+import { startMiniflare } from '../fixtures/worker.ts';
+import { runConformance, type Starter } from './suite.ts';
+
+const workerd: Starter = async (config) => {
+  const { mf, url } = await startMiniflare(config);
+  return {
+    url,
+    port: Number(new URL(url).port),
+    child: undefined as never,
+    output: () => '',
+    stop: async () => {
+      await mf.dispose();
+      return 0;
+    },
+  };
+};
+
+runConformance('workerd (Durable Object state)', workerd, {
+  config: { storage: 'durable_object' },
+  skip: {
+    gzipPassthrough: "workerd's fetch decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt",
+    graceful: 'a Worker has no process to signal; the runtime drains requests itself',
+  },
+});

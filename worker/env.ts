@@ -1,0 +1,74 @@
+import { resolveConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/types.ts';
+import { durableObjectStore, type StateObjectStub } from '../src/storage/durable-object.ts';
+import { kvStore, type KVLike } from '../src/storage/kv.ts';
+import { memoryStore } from '../src/storage/memory.ts';
+import type { StateStore } from '../src/storage/types.ts';
+
+/** The bindings `wrangler.toml` declares. */
+export interface Env {
+  /** The balancer's config file as JSON text (a wrangler var), same format as everywhere. */
+  SWITCHYARD_CONFIG?: string;
+  /** Admin token (a wrangler secret); overrides the config's `admin.token`. */
+  LB_ADMIN_TOKEN?: string;
+  SWITCHYARD_KV?: KVLike & { get(key: string, type: 'text'): Promise<string | null> };
+  SWITCHYARD_STATE?: {
+    idFromName(name: string): unknown;
+    get(id: unknown): StateObjectStub & EdgeObjectRpc;
+  };
+}
+
+/** RPC methods of the Durable Object beyond the store's. */
+export interface EdgeObjectRpc {
+  ensureAlarm(): Promise<number>;
+  report(delta: CounterDelta): Promise<void>;
+  fleet(): Promise<FleetStats>;
+  runRound(): Promise<unknown>;
+}
+
+/** Counters one isolate adds since its last report. */
+export interface CounterDelta {
+  total: number;
+  successful: number;
+  failed: number;
+  servers: Record<string, { requests: number; errors: number }>;
+}
+
+/** Fleet-wide totals aggregated in the Durable Object. */
+export interface FleetStats extends CounterDelta {
+  reports: number;
+  updated_at: number;
+}
+
+/**
+ * The config at the edge: the `SWITCHYARD_CONFIG` var, else the `config` entry
+ * of the KV namespace. Errors come back as lines, as on the command line.
+ */
+export async function loadEdgeConfig(env: Env): Promise<{ ok: true; config: Config } | { ok: false; errors: string[] }> {
+  let text = env.SWITCHYARD_CONFIG;
+  if (!text && env.SWITCHYARD_KV) text = (await env.SWITCHYARD_KV.get('config', 'text')) ?? undefined;
+  const r = await resolveConfig({
+    argv: [],
+    env: { LB_CONFIG: text ? 'SWITCHYARD_CONFIG' : undefined, LB_ADMIN_TOKEN: env.LB_ADMIN_TOKEN },
+    readFile: async () => text!,
+  });
+  if (!r.ok) return { ok: false, errors: r.errors };
+  if ('help' in r) return { ok: false, errors: ['unexpected help'] };
+  return { ok: true, config: r.config };
+}
+
+/** The stub of the one Durable Object that holds shared state; call per use (stubs belong to a request). */
+export function stateObject(env: Env): StateObjectStub & EdgeObjectRpc {
+  if (!env.SWITCHYARD_STATE) throw new Error('storage "durable_object" needs the SWITCHYARD_STATE binding in wrangler.toml');
+  return env.SWITCHYARD_STATE.get(env.SWITCHYARD_STATE.idFromName('switchyard'));
+}
+
+/** The store the config names, over this environment's bindings. */
+export function edgeStore(config: Config, env: Env): StateStore {
+  if (config.storage === 'kv') {
+    if (!env.SWITCHYARD_KV) throw new Error('storage "kv" needs the SWITCHYARD_KV binding in wrangler.toml');
+    return kvStore(env.SWITCHYARD_KV);
+  }
+  if (config.storage === 'durable_object') return durableObjectStore(() => stateObject(env));
+  return memoryStore();
+}

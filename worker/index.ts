@@ -1,0 +1,109 @@
+/**
+ * Entry for Cloudflare Workers: the same app as every runtime, with shared
+ * state in KV or a Durable Object, and cron driving health checks.
+ */
+import { createApp } from '../src/app.ts';
+import type { Balancer } from '../src/core/balancer.ts';
+import { problemResponse } from '../src/core/problems.ts';
+import type { ConnEnv } from '../src/serving.ts';
+import { fetchTransport } from '../src/transport/fetch.ts';
+import { edgeStore, loadEdgeConfig, stateObject, type Env } from './env.ts';
+import { counterReporter, REPORT_EVERY_MS } from './reporter.ts';
+
+export { SwitchyardState } from './state-object.ts';
+
+interface ExecutionContext {
+  waitUntil(p: Promise<unknown>): void;
+  passThroughOnException?(): void;
+}
+
+type EdgeEnv = ConnEnv & { waitUntil: (p: Promise<unknown>) => void };
+
+interface Built {
+  app: { fetch(req: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> };
+  balancer: Balancer;
+  reporter: ReturnType<typeof counterReporter>;
+  storage: string;
+}
+
+// Per-isolate cache of plain objects only (no stubs: they belong to one request).
+let built: Promise<Built | { errors: string[] }> | undefined;
+// Whether this isolate has made sure the Durable Object's health alarm is armed.
+let armed = false;
+
+async function build(env: Env): Promise<Built | { errors: string[] }> {
+  const loaded = await loadEdgeConfig(env);
+  if (!loaded.ok) return { errors: loaded.errors };
+  const config = loaded.config;
+  const shared = config.storage !== 'memory';
+  const { app, balancer } = createApp({
+    config,
+    // workerd decodes gzip/br on fetch; the core drops the encoding headers to match.
+    transport: fetchTransport({ decodesBodies: true }),
+    store: edgeStore(config, env),
+    clientIp: (c) => (c.env as EdgeEnv).clientIp,
+    waitUntil: (c) => (c.env as EdgeEnv).waitUntil,
+    snapshotTtlMs: shared ? 1_000 : Infinity,
+    tokenRequired: true,
+    extraStats: async () => {
+      const base = { counters_scope: 'isolate' };
+      if (config.storage !== 'durable_object') {
+        return { ...base, fleet: null, note: 'Counters are per isolate: each Workers isolate counts only the requests it served.' };
+      }
+      const fleet = await stateObject(env).fleet();
+      return {
+        ...base,
+        fleet: {
+          total_requests: fleet.total,
+          successful_requests: fleet.successful,
+          failed_requests: fleet.failed,
+          servers: fleet.servers,
+          reports: fleet.reports,
+          updated_at: fleet.updated_at ? new Date(fleet.updated_at).toISOString() : null,
+          age_ms: fleet.updated_at ? Date.now() - fleet.updated_at : null,
+          note: `Fleet-wide totals from every isolate, aggregated in the Durable Object; isolates report every ${REPORT_EVERY_MS / 1000} s.`,
+        },
+      };
+    },
+  });
+  return { app, balancer, reporter: counterReporter(balancer), storage: config.storage };
+}
+
+function configError(errors: string[]): Response {
+  return problemResponse({
+    type: 'urn:switchyard:problem:invalid-config',
+    title: 'Invalid configuration',
+    status: 500,
+    detail: 'The SWITCHYARD_CONFIG var (or the KV entry "config") is not a valid configuration.',
+    errors,
+  });
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    built ??= build(env);
+    const b = await built;
+    if ('errors' in b) return configError(b.errors);
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+    const clientIp = request.headers.get('cf-connecting-ip') ?? '';
+    const response = await b.app.fetch(request, { clientIp, waitUntil }, ctx);
+    if (b.storage === 'durable_object') {
+      if (!armed) {
+        armed = true;
+        ctx.waitUntil(stateObject(env).ensureAlarm().catch(() => (armed = false)));
+      }
+      const delta = b.reporter.take();
+      if (delta) ctx.waitUntil(stateObject(env).report(delta).catch(() => {}));
+    }
+    return response;
+  },
+
+  /** Cron: re-arms the Durable Object's alarm (which runs the rounds), or runs a round here. */
+  async scheduled(_event: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
+    built ??= build(env);
+    const b = await built;
+    if ('errors' in b) return;
+    if (b.storage === 'durable_object') ctx.waitUntil(stateObject(env).ensureAlarm());
+    else ctx.waitUntil(b.balancer.tick());
+  },
+};

@@ -1,0 +1,99 @@
+import { DurableObject } from 'cloudflare:workers';
+import { createBalancer, type Balancer } from '../src/core/balancer.ts';
+import { createLogger } from '../src/core/log.ts';
+import type { StateDocuments, StateKey, StateStore } from '../src/storage/types.ts';
+import { fetchTransport } from '../src/transport/fetch.ts';
+import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
+
+const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, reports: 0, updated_at: 0 };
+
+/**
+ * The authority for shared state at the edge: the `backends` and `health`
+ * documents, fleet-wide counters, and the health rounds, which its alarm runs
+ * every `health_check.interval` (more often than cron's one minute) and re-arms.
+ */
+export class SwitchyardState extends DurableObject<Env> {
+  private balancer: Promise<Balancer | undefined> | undefined;
+
+  /** A store over this object's own storage, for the balancer that runs the rounds here. */
+  private localStore(): StateStore {
+    const storage = this.ctx.storage;
+    return {
+      kind: 'durable_object',
+      get: async <K extends StateKey>(key: K) => (await storage.get<StateDocuments[K]>(key)) ?? undefined,
+      put: async <K extends StateKey>(key: K, value: StateDocuments[K]) => storage.put(key, value),
+    };
+  }
+
+  private getBalancer(): Promise<Balancer | undefined> {
+    this.balancer ??= loadEdgeConfig(this.env).then((r) =>
+      r.ok
+        ? createBalancer({
+            config: r.config,
+            store: this.localStore(),
+            transport: fetchTransport({ decodesBodies: true }),
+            snapshotTtlMs: 0,
+            log: createLogger(r.config.logLevel),
+          })
+        : undefined,
+    );
+    return this.balancer;
+  }
+
+  async getDoc(key: StateKey): Promise<unknown> {
+    return (await this.ctx.storage.get(key)) ?? null;
+  }
+
+  async putDoc(key: StateKey, value: unknown): Promise<void> {
+    await this.ctx.storage.put(key, value);
+    if (key === 'backends') await this.ensureAlarm();
+  }
+
+  /** Arms the health alarm if none is set (cron calls this, so a lost alarm comes back). Returns when it fires. */
+  async ensureAlarm(): Promise<number> {
+    const at = await this.ctx.storage.getAlarm();
+    if (at !== null) return at;
+    const b = await this.getBalancer();
+    if (!b?.config.healthCheck.enabled) return 0;
+    const next = Date.now() + b.config.healthCheck.intervalMs;
+    await this.ctx.storage.setAlarm(next);
+    return next;
+  }
+
+  /** One health round now; writes the health map only when it changed. */
+  async runRound(): Promise<unknown> {
+    const b = await this.getBalancer();
+    if (!b) return { error: 'config is invalid' };
+    const r = await b.tick();
+    return { changed: r.changed, transitions: r.transitions, health: r.health };
+  }
+
+  async alarm(): Promise<void> {
+    try {
+      await this.runRound();
+    } finally {
+      const b = await this.getBalancer();
+      if (b?.config.healthCheck.enabled) await this.ctx.storage.setAlarm(Date.now() + b.config.healthCheck.intervalMs);
+    }
+  }
+
+  /** Adds one isolate's counters to the fleet totals. */
+  async report(delta: CounterDelta): Promise<void> {
+    const fleet = (await this.ctx.storage.get<FleetStats>('fleet')) ?? structuredClone(EMPTY);
+    fleet.total += delta.total;
+    fleet.successful += delta.successful;
+    fleet.failed += delta.failed;
+    for (const [id, d] of Object.entries(delta.servers)) {
+      const s = (fleet.servers[id] ??= { requests: 0, errors: 0 });
+      s.requests += d.requests;
+      s.errors += d.errors;
+    }
+    fleet.reports++;
+    fleet.updated_at = Date.now();
+    await this.ctx.storage.put('fleet', fleet);
+  }
+
+  async fleet(): Promise<FleetStats> {
+    return (await this.ctx.storage.get<FleetStats>('fleet')) ?? EMPTY;
+  }
+}
