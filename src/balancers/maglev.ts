@@ -45,7 +45,8 @@ export function maglevTable(backends: readonly Backend[], m: number): Int32Array
 export const maglev: PolicyFactory = (backends, { hash, maglevTableSize }) => {
   const m = maglevTableSize;
   const table = maglevTable(backends, m);
-  const fn = hashFunctions[hash.hashFunction];
+  const base = hashFunctions[hash.hashFunction];
+  const fn = (s: string) => mix32(base(s));
   return {
     pick(ctx, accept) {
       if (backends.length === 0) return undefined;
