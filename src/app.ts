@@ -8,6 +8,7 @@ import { memoryStore } from './storage/memory.ts';
 import type { StateStore } from './storage/types.ts';
 import type { Transport } from './transport/types.ts';
 import type { HealthProbe } from './health/probe.ts';
+import type { RoundResult } from './health/round.ts';
 
 /** What an entry injects: everything that differs between runtimes. */
 export interface Platform {
@@ -27,6 +28,8 @@ export interface Platform {
   tokenRequired?: boolean;
   /** Fields merged into `/api/stats`. */
   extraStats?: () => Promise<Record<string, unknown>>;
+  /** Where `POST /api/health-check` runs its round (default: in this instance). */
+  runRound?: () => Promise<RoundResult>;
 }
 
 /**
@@ -62,6 +65,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
       now: platform.now,
       tokenRequired: platform.tokenRequired,
       extraStats: platform.extraStats,
+      runRound: platform.runRound,
     }),
   );
 

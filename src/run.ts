@@ -6,6 +6,7 @@
 import { createApp } from './app.ts';
 import { loadConfigOrExit } from './cli.ts';
 import { createLogger } from './core/log.ts';
+import { tickPeriodMs } from './health/round.ts';
 import { startDemoBackends } from './demo/start.ts';
 import type { ConnEnv, ServeFn, Served } from './serving.ts';
 import type { Transport } from './transport/types.ts';
@@ -64,7 +65,7 @@ export async function runBalancer(d: RunDeps): Promise<void> {
       ticking = false;
     }
   };
-  const timer = config.healthCheck.enabled ? setInterval(runTick, config.healthCheck.intervalMs) : undefined;
+  const timer = config.healthCheck.enabled ? setInterval(runTick, tickPeriodMs(config.healthCheck)) : undefined;
   if (timer) void runTick();
 
   let stopping = false;

@@ -4,6 +4,7 @@ import { durableObjectStore, type StateObjectStub } from '../src/storage/durable
 import { kvStore, type KVLike } from '../src/storage/kv.ts';
 import { memoryStore } from '../src/storage/memory.ts';
 import type { StateStore } from '../src/storage/types.ts';
+import type { RoundResult } from '../src/health/round.ts';
 
 /** The bindings `wrangler.toml` declares. */
 export interface Env {
@@ -23,7 +24,7 @@ export interface EdgeObjectRpc {
   ensureAlarm(): Promise<number>;
   report(delta: CounterDelta): Promise<void>;
   fleet(): Promise<FleetStats>;
-  runRound(): Promise<unknown>;
+  runRound(force?: boolean): Promise<RoundResult | null>;
 }
 
 /** Counters one isolate adds since its last report. */

@@ -45,6 +45,16 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     waitUntil: (c) => (c.env as EdgeEnv).waitUntil,
     snapshotTtlMs: shared ? 1_000 : Infinity,
     tokenRequired: true,
+    // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
+    ...(config.storage === 'durable_object'
+      ? {
+          runRound: async () => {
+            const r = await stateObject(env).runRound(true);
+            if (!r) throw new Error('the Durable Object could not load the config');
+            return r;
+          },
+        }
+      : {}),
     extraStats: async () => {
       const base = { counters_scope: 'isolate' };
       if (config.storage !== 'durable_object') {

@@ -3,6 +3,7 @@ import { createBalancer, type Balancer } from '../src/core/balancer.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { StateDocuments, StateKey, StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
+import { tickPeriodMs, type RoundResult } from '../src/health/round.ts';
 import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
 
 const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, reports: 0, updated_at: 0 };
@@ -55,17 +56,16 @@ export class SwitchyardState extends DurableObject<Env> {
     if (at !== null) return at;
     const b = await this.getBalancer();
     if (!b?.config.healthCheck.enabled) return 0;
-    const next = Date.now() + b.config.healthCheck.intervalMs;
+    const next = Date.now() + tickPeriodMs(b.config.healthCheck);
     await this.ctx.storage.setAlarm(next);
     return next;
   }
 
-  /** One health round now; writes the health map only when it changed. */
-  async runRound(): Promise<unknown> {
+  /** One health round of the servers that are due (all with `force`). */
+  async runRound(force = false): Promise<RoundResult | null> {
     const b = await this.getBalancer();
-    if (!b) return { error: 'config is invalid' };
-    const r = await b.tick();
-    return { changed: r.changed, transitions: r.transitions, health: r.health };
+    if (!b) return null;
+    return b.tick(force);
   }
 
   async alarm(): Promise<void> {
@@ -73,7 +73,7 @@ export class SwitchyardState extends DurableObject<Env> {
       await this.runRound();
     } finally {
       const b = await this.getBalancer();
-      if (b?.config.healthCheck.enabled) await this.ctx.storage.setAlarm(Date.now() + b.config.healthCheck.intervalMs);
+      if (b?.config.healthCheck.enabled) await this.ctx.storage.setAlarm(Date.now() + tickPeriodMs(b.config.healthCheck));
     }
   }
 

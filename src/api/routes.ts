@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import * as v from 'valibot';
 import type { Balancer } from '../core/balancer.ts';
+import type { RoundResult } from '../health/round.ts';
 import { backendFromSpec, SpecError } from '../core/pool.ts';
 import { badRequest, problemResponse } from '../core/problems.ts';
 import { ConflictError, NotFoundError } from '../core/state.ts';
@@ -18,6 +19,8 @@ export interface ApiOptions {
   tokenRequired?: boolean;
   /** Fields merged into `/api/stats` (the edge adds fleet totals and their freshness). */
   extraStats?: () => Promise<Record<string, unknown>>;
+  /** Where `POST /health-check` runs its round (the Durable Object at the edge); default: here. */
+  runRound?: () => Promise<RoundResult>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -88,7 +91,7 @@ export function apiRoutes(options: ApiOptions): Hono {
     const id = c.req.param('id');
     try {
       const removed = await balancer.state.removeServer(id);
-      balancer.counters.delete(id);
+      balancer.forget(id);
       return c.json({ removed: { id, ...removed } });
     } catch (e) {
       return errorResponse(c, e);
@@ -109,9 +112,10 @@ export function apiRoutes(options: ApiOptions): Hono {
   });
 
   api.post('/health-check', async (c) => {
-    const round = await balancer.tick();
+    const round = await (options.runRound ? options.runRound() : balancer.tick(true));
     return c.json({
       checked_at: new Date(round.health.updated_at).toISOString(),
+      checked: round.checked,
       changed: round.changed,
       transitions: round.transitions.map((t) => ({ ...t, at: new Date(t.at).toISOString() })),
       servers: Object.fromEntries(

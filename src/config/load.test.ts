@@ -62,7 +62,8 @@ describe('resolveConfig', () => {
       ['http://localhost:8002', 1],
       ['http://localhost:8003', 2],
     ]);
-    assert.deepEqual(config.healthCheck, { enabled: true, path: '/health', intervalMs: 30_000, timeoutMs: 5_000, rise: 2, fall: 3, expectedStatus: [[200, 399]] });
+    const { enabled, path, intervalMs, timeoutMs, rise, fall, expectedStatus } = config.healthCheck;
+    assert.deepEqual({ enabled, path, intervalMs, timeoutMs, rise, fall, expectedStatus }, { enabled: true, path: '/health', intervalMs: 30_000, timeoutMs: 5_000, rise: 2, fall: 3, expectedStatus: [[200, 399]] });
     assert.deepEqual(config.consistentHash, { virtualNodes: 150, hashFunction: 'fnv1a', key: 'path' });
   });
 

@@ -1,6 +1,18 @@
 import * as v from 'valibot';
 import { parseBytes, parseDuration } from './duration.ts';
 
+/** True when `s` is `/pattern/flags` with a pattern JavaScript accepts. */
+export function isRegex(s: string): boolean {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(s);
+  if (!m) return false;
+  try {
+    new RegExp(m[1], m[2]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Algorithm names accepted in config, with their canonical name. */
 export const ALGORITHMS = {
   round_robin: 'round_robin',
@@ -117,8 +129,54 @@ export const FileSchema = v.strictObject({
       expected_status: v.optional(expectedStatus),
       rise: v.optional(integer(1, 100)),
       fall: v.optional(integer(1, 100)),
+      method: v.optional(v.picklist(['GET', 'HEAD', 'OPTIONS', 'POST'], 'must be one of GET, HEAD, OPTIONS, POST')),
+      expected_body: v.optional(
+        v.pipe(
+          v.string('must be a substring, or a /regular expression/'),
+          v.check((s) => !/^\/.*\/[a-z]*$/s.test(s) || isRegex(s), 'must be a valid /regular expression/'),
+        ),
+      ),
+      headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name')), v.string('must be a string'))),
+      fast_interval: v.optional(positiveDuration),
+      down_interval: v.optional(positiveDuration),
+      jitter: v.optional(v.pipe(v.number('must be a fraction 0-0.5'), v.minValue(0, 'must be a fraction 0-0.5'), v.maxValue(0.5, 'must be a fraction 0-0.5'))),
+      initial_state: v.optional(v.picklist(['healthy', 'unhealthy'], 'must be healthy or unhealthy')),
     }),
   ),
+  passive_health: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean('must be true or false')),
+      max_fails: v.optional(integer(1, 1000)),
+      fail_timeout: v.optional(positiveDuration),
+      on_status: v.optional(v.array(integer(500, 599, 'a status 500-599'), 'must be a list of statuses 500-599')),
+      max_ejection_percent: v.optional(integer(0, 100)),
+      max_ejection_time: v.optional(positiveDuration),
+    }),
+  ),
+  circuit_breaker: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean('must be true or false')),
+      failure_threshold: v.optional(integer(1, 1000)),
+      open_duration: v.optional(positiveDuration),
+      half_open_requests: v.optional(integer(1, 1000)),
+    }),
+  ),
+  retry_on: v.optional(
+    v.array(
+      v.union([v.picklist(['connect', 'reset', 'timeout']), integer(500, 599, 'a status 500-599')], 'must be connect, reset, timeout or a status 500-599'),
+      'must be a list such as ["reset", "timeout", 503]',
+    ),
+  ),
+  try_duration: v.optional(duration),
+  retry_backoff: v.optional(v.strictObject({ base: v.optional(duration), max: v.optional(duration) })),
+  retry_budget: v.optional(
+    v.strictObject({
+      budget_percent: v.optional(v.pipe(v.number('must be a percentage 0-100'), v.minValue(0, 'must be a percentage 0-100'), v.maxValue(100, 'must be a percentage 0-100'))),
+      min_retries_per_second: v.optional(integer(0, 100_000)),
+    }),
+  ),
+  slow_start: v.optional(duration),
+  panic_threshold: v.optional(v.pipe(v.number('must be a percentage 0-100'), v.minValue(0, 'must be a percentage 0-100'), v.maxValue(100, 'must be a percentage 0-100'))),
   consistent_hash: v.optional(
     v.strictObject({
       virtual_nodes: v.optional(integer(1, 10_000)),

@@ -40,7 +40,47 @@ export interface Config {
     fall: number;
     /** Accepted statuses as inclusive ranges, e.g. `[[200, 399]]`. */
     expectedStatus: Array<[number, number]>;
+    method: string;
+    /** Substring the body must contain, or `/regex/flags`. */
+    expectedBody?: string;
+    headers: Record<string, string>;
+    /** Interval while a server is changing state (HAProxy `fastinter`). */
+    fastIntervalMs: number;
+    /** Interval while a server is down (HAProxy `downinter`). */
+    downIntervalMs: number;
+    /** Each server's next check is spread by ± this fraction of its interval. */
+    jitter: number;
+    initialState: 'healthy' | 'unhealthy';
   };
+  /** Outlier detection on real traffic (nginx max_fails/fail_timeout, Envoy ejection). */
+  passive: {
+    enabled: boolean;
+    maxFails: number;
+    failTimeoutMs: number;
+    /** Response statuses that count as failures (errors and timeouts always do). */
+    onStatus: number[];
+    maxEjectionPercent: number;
+    /** Cap on the growing ejection time. */
+    maxEjectionMs: number;
+  };
+  circuitBreaker: {
+    enabled: boolean;
+    /** Consecutive failures that open the circuit. */
+    failureThreshold: number;
+    openMs: number;
+    /** Trial requests let through while half open. */
+    halfOpenRequests: number;
+  };
+  /** What a retry is tried for, beyond connect errors (always retried). */
+  retryOn: { reset: boolean; timeout: boolean; statuses: number[] };
+  /** Longest time spent on one request across attempts (0: no limit). */
+  tryDurationMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  retryBudget: { percent: number; minPerSecond: number };
+  /** A server that comes back ramps its weight from ~0 to full over this long (0: off). */
+  slowStartMs: number;
+  /** Below this percentage of healthy servers, balance over all of them (0: off: answer 503). */
+  panicThreshold: number;
   consistentHash: {
     virtualNodes: number;
     hashFunction: HashFunctionName;

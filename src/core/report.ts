@@ -1,9 +1,10 @@
 import type { Config } from '../config/types.ts';
 import type { Transition } from '../health/round.ts';
 import { backendFromSpec } from './pool.ts';
+import type { Guards } from './guards.ts';
 import type { SharedState } from './state.ts';
 import { round1, type CounterTable, type Totals } from './stats.ts';
-import type { LastCheck, ServerStatus } from './types.ts';
+import type { Backend, LastCheck, ServerStatus } from './types.ts';
 
 /** One server as `/api/stats` and `/api/servers` show it (snake_case). */
 export interface ServerReport {
@@ -13,6 +14,8 @@ export interface ServerReport {
   host: string;
   port: number;
   weight: number;
+  /** The weight in use now: lower while slow start ramps it. */
+  effective_weight: number;
   backup: boolean;
   status: ServerStatus;
   health: 'healthy' | 'unhealthy';
@@ -30,6 +33,12 @@ export interface ServerReport {
   consecutive_successes: number;
   last_error: { at: string; message: string } | null;
   last_check: (Omit<LastCheck, 'at'> & { at: string }) | null;
+  next_check_at: string | null;
+  /** Until when passive health keeps it out (null: not ejected). */
+  ejected_until: string | null;
+  circuit: 'closed' | 'open' | 'half_open';
+  /** While draining: seconds it has been draining (a rollout waits for active_connections 0). */
+  draining_for_s: number | null;
 }
 
 /** The body of `GET /api/stats`. */
@@ -61,6 +70,8 @@ export function statusReport(input: {
   events: readonly Transition[];
   startedAt: number;
   now: number;
+  guards: Guards;
+  effectiveWeight: (b: Backend, now: number) => number;
 }): StatusReport {
   const { state, counters, totals, now } = input;
   const servers: Record<string, ServerReport> = {};
@@ -79,10 +90,11 @@ export function statusReport(input: {
       host: b.host,
       port: b.port,
       weight: b.weight,
+      effective_weight: Math.round(input.effectiveWeight(b, now) * 1000) / 1000,
       backup: b.backup,
       status: spec.drain ? 'draining' : health,
       health,
-      health_since: rec ? iso(rec.since) : null,
+      health_since: rec?.since ? iso(rec.since) : null,
       draining_since: spec.drained_at ? iso(spec.drained_at) : null,
       active_connections: c.inFlight,
       requests: c.requests,
@@ -96,6 +108,10 @@ export function statusReport(input: {
       consecutive_successes: rec?.consecutive_successes ?? 0,
       last_error: c.lastError ? { at: iso(c.lastError.at), message: c.lastError.message } : null,
       last_check: rec?.last_check ? { ...rec.last_check, at: iso(rec.last_check.at) } : null,
+      next_check_at: rec?.next_check_at ? iso(rec.next_check_at) : null,
+      ejected_until: ((t) => (t ? iso(t) : null))(input.guards.ejectedUntil(b.id, now)),
+      circuit: input.guards.circuit(b.id, now),
+      draining_for_s: spec.drained_at ? Math.round((now - spec.drained_at) / 100) / 10 : null,
     };
   }
   return {

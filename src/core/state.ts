@@ -81,6 +81,17 @@ export class SharedState {
     return this.reading;
   }
 
+  /** Called for each backend the shared map shows back up (unhealthy → healthy). */
+  onRecovered?: (id: string) => void;
+
+  private setHealth(doc: HealthDocument): void {
+    const before = this.health.servers;
+    this.health = doc;
+    for (const [id, rec] of Object.entries(doc.servers)) {
+      if (rec.status === 'healthy' && before[id]?.status === 'unhealthy') this.onRecovered?.(id);
+    }
+  }
+
   /** Called with a failed store read (the last good copy stays in use). */
   onError?: (error: unknown) => void;
 
@@ -89,7 +100,7 @@ export class SharedState {
     if (backends && backends.version !== this.backendsDoc.version) {
       this.setDoc(backends, this.build(backends));
     }
-    if (health) this.health = health;
+    if (health) this.setHealth(health);
   }
 
   /** Ensures the first read happened (even for a never-expiring TTL). */
@@ -111,6 +122,8 @@ export class SharedState {
     if (!mark) return base;
     if ((base?.last_check?.at ?? 0) < mark.since && this.now() - mark.since < PASSIVE_MARK_MS) return mark;
     this.passive.delete(id);
+    // A check newer than the mark passed: the outage the mark recorded is over.
+    if (base?.status === 'healthy' && base.last_check?.ok) this.onRecovered?.(id);
     return base;
   }
 
@@ -136,7 +149,7 @@ export class SharedState {
 
   /** Replaces the health map (the tick and passive marks are its writers). */
   async putHealth(doc: HealthDocument, persist: boolean): Promise<void> {
-    this.health = doc;
+    this.setHealth(doc);
     this.passive.clear();
     if (persist) await this.store.put('health', doc);
   }

@@ -53,6 +53,8 @@ export interface HealthRecord {
   last_check?: LastCheck;
   /** Why it last changed (`check failed: connect`, `passive: connect refused`). */
   reason?: string;
+  /** Epoch ms when the next active check is due. */
+  next_check_at?: number;
 }
 
 /** The whole health map, written at once by one writer (the tick). */

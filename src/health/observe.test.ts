@@ -29,9 +29,16 @@ describe('observe (rise/fall)', () => {
     it(name, () => assert.deepEqual(run(start, seq), want));
   }
 
+  it('initial_state unhealthy: out of rotation until rise passes', () => {
+    let rec = observe(undefined, pass, { ...t, initialState: 'unhealthy' }, 1);
+    assert.equal(rec.status, 'unhealthy');
+    rec = observe(rec, pass, t, 2);
+    assert.equal(rec.status, 'healthy');
+  });
+
   it('records since only on a change, and last_check every time', () => {
     let rec = observe(undefined, fail, t, 10);
-    assert.equal(rec.since, 10);
+    assert.equal(rec.since, 0, 'never changed yet');
     rec = observe(rec, fail, t, 20);
     rec = observe(rec, fail, t, 30);
     assert.equal(rec.status, 'unhealthy');

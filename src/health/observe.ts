@@ -1,15 +1,20 @@
 import type { HealthRecord, ProbeResult } from '../core/types.ts';
 
 export interface Thresholds {
+  /** State of a backend before its first check (default healthy). */
+  initialState?: 'healthy' | 'unhealthy';
   /** Consecutive passing checks that bring an unhealthy backend back. */
   rise: number;
   /** Consecutive failing checks that take a healthy backend down. */
   fall: number;
 }
 
-/** A backend nobody has checked yet: in rotation until checks say otherwise. */
-export function initialRecord(now: number): HealthRecord {
-  return { status: 'healthy', since: now, consecutive_failures: 0, consecutive_successes: 0 };
+/**
+ * A backend nobody has checked yet: healthy (in rotation) unless
+ * `initial_state` says otherwise. `since: 0` marks "never changed".
+ */
+export function initialRecord(_now: number, status: 'healthy' | 'unhealthy' = 'healthy'): HealthRecord {
+  return { status, since: 0, consecutive_failures: 0, consecutive_successes: 0 };
 }
 
 /**
@@ -17,7 +22,7 @@ export function initialRecord(now: number): HealthRecord {
  * active check. Pure: same inputs, same record.
  */
 export function observe(prev: HealthRecord | undefined, result: ProbeResult, t: Thresholds, now: number): HealthRecord {
-  const base = prev ?? initialRecord(now);
+  const base = prev ?? initialRecord(now, t.initialState);
   const last_check = {
     at: now,
     ok: result.ok,

@@ -8,6 +8,10 @@ export interface HealthProbe {
 
 export interface HttpProbeOptions {
   path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  /** A substring the body must contain, or `/regex/flags`. */
+  expectedBody?: string;
   timeoutMs: number;
   /** Inclusive status ranges that count as passing. */
   expectedStatus: Array<[number, number]>;
@@ -19,9 +23,26 @@ export function statusMatches(status: number, ranges: Array<[number, number]>): 
   return ranges.some(([lo, hi]) => status >= lo && status <= hi);
 }
 
-/** An HTTP GET of `path` through the transport, passing on an expected status within the timeout. */
+/** A matcher for `expected_body`: substring, or `/regex/flags`. */
+export function bodyMatcher(expected: string): (body: string) => boolean {
+  const m = /^\/(.*)\/([a-z]*)$/s.exec(expected);
+  if (m) {
+    const re = new RegExp(m[1], m[2]);
+    return (body) => re.test(body);
+  }
+  return (body) => body.includes(expected);
+}
+
+/** Largest body read to match `expected_body`. */
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * An HTTP request (`method`, default GET) of `path` through the transport,
+ * passing on an expected status (and body, when set) within the timeout.
+ */
 export function httpProbe(transport: Transport, options: HttpProbeOptions): HealthProbe {
   const now = options.now ?? (() => performance.now());
+  const matches = options.expectedBody !== undefined ? bodyMatcher(options.expectedBody) : undefined;
   return {
     async check(backend, outer) {
       const started = now();
@@ -29,15 +50,37 @@ export function httpProbe(transport: Transport, options: HttpProbeOptions): Heal
         ? AbortSignal.any([outer, AbortSignal.timeout(options.timeoutMs)])
         : AbortSignal.timeout(options.timeoutMs);
       try {
-        const headers = new Headers({ 'user-agent': 'switchyard-health-check', accept: '*/*' });
-        const res = await transport.send({ method: 'GET', path: options.path, headers, body: null }, backend, signal);
-        await res.body?.cancel().catch(() => {});
-        const ok = statusMatches(res.status, options.expectedStatus);
-        return { ok, status: res.status, latencyMs: now() - started, ...(ok ? {} : { error: `status ${res.status}` }) };
+        const headers = new Headers({ 'user-agent': 'switchyard-health-check', accept: '*/*', ...options.headers });
+        const method = options.method ?? 'GET';
+        const res = await transport.send({ method, path: options.path, headers, body: null }, backend, signal);
+        const statusOk = statusMatches(res.status, options.expectedStatus);
+        let bodyOk = true;
+        if (statusOk && matches) bodyOk = matches((await readText(res, BODY_LIMIT)).text);
+        else await res.body?.cancel().catch(() => {});
+        const ok = statusOk && bodyOk;
+        const error = !statusOk ? `status ${res.status}` : !bodyOk ? 'body does not match expected_body' : undefined;
+        return { ok, status: res.status, latencyMs: now() - started, ...(error ? { error } : {}) };
       } catch (error) {
         const kind = (error as { kind?: string }).kind ?? 'error';
         return { ok: false, latencyMs: now() - started, error: kind };
       }
     },
   };
+}
+
+/** Reads at most `limit` bytes of a body as text, then cancels the rest. */
+async function readText(res: Response, limit: number): Promise<{ text: string }> {
+  if (!res.body) return { text: '' };
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) return { text };
+    size += value.byteLength;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return { text };
 }

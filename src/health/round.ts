@@ -2,7 +2,7 @@ import type { Backend, HealthDocument, HealthRecord } from '../core/types.ts';
 import { observe, type Thresholds } from './observe.ts';
 import type { HealthProbe } from './probe.ts';
 
-/** A status change made by a round. */
+/** A status change, as listed in `/api/stats` `events`. */
 export interface Transition {
   server: string;
   from: string;
@@ -13,43 +13,82 @@ export interface Transition {
 
 export interface RoundResult {
   health: HealthDocument;
-  /** True when any record's status or counters differ from `prev` (worth writing). */
+  /** True when any record's routing-relevant part differs from `prev` (worth writing). */
   changed: boolean;
   transitions: Transition[];
+  /** Servers probed this round. */
+  checked: string[];
+}
+
+export interface RoundOptions extends Thresholds {
+  intervalMs: number;
+  /** While a server is changing state (HAProxy `fastinter`). */
+  fastIntervalMs: number;
+  /** While a server is down (HAProxy `downinter`). */
+  downIntervalMs: number;
+  /** Next checks spread by ± this fraction of the interval. */
+  jitter: number;
+  random: () => number;
+  now: () => number;
+  /** Probe every server, due or not. */
+  force?: boolean;
+  concurrency?: number;
+}
+
+/** The interval until a server's next check, by its state. */
+export function intervalFor(rec: HealthRecord, o: Pick<RoundOptions, 'intervalMs' | 'fastIntervalMs' | 'downIntervalMs'>): number {
+  if (rec.status === 'unhealthy') return rec.consecutive_successes > 0 ? o.fastIntervalMs : o.downIntervalMs;
+  return rec.consecutive_failures > 0 ? o.fastIntervalMs : o.intervalMs;
+}
+
+/** How often an entry should call `tick()`: the shortest interval any server can have. */
+export function tickPeriodMs(o: Pick<RoundOptions, 'intervalMs' | 'fastIntervalMs' | 'downIntervalMs'>): number {
+  return Math.min(o.intervalMs, o.fastIntervalMs, o.downIntervalMs);
 }
 
 /**
- * One health-check round: probes every backend (at most `concurrency` at
- * once), applies `observe`, and returns the whole next health map. Records of
+ * One health-check round: probes every backend whose next check is due (at
+ * most `concurrency` at once), applies `observe`, schedules each one's next
+ * check (with jitter), and returns the whole next health map. Records of
  * backends no longer configured are dropped.
  */
 export async function healthRound(
   backends: readonly Backend[],
   prev: HealthDocument | undefined,
   probe: HealthProbe,
-  thresholds: Thresholds,
-  now: () => number,
-  concurrency = 16,
+  o: RoundOptions,
 ): Promise<RoundResult> {
   const servers: Record<string, HealthRecord> = {};
   const transitions: Transition[] = [];
+  const checked: string[] = [];
   let changed = !prev || Object.keys(prev.servers).length !== backends.length;
+  const start = o.now();
+  const due = backends.filter((b) => {
+    const rec = prev?.servers[b.id];
+    if (o.force || !rec || (rec.next_check_at ?? 0) <= start) return true;
+    servers[b.id] = rec;
+    return false;
+  });
   let next = 0;
   async function worker(): Promise<void> {
-    while (next < backends.length) {
-      const backend = backends[next++];
+    while (next < due.length) {
+      const backend = due[next++];
       const result = await probe.check(backend);
       const before = prev?.servers[backend.id];
-      const after = observe(before, result, thresholds, now());
+      const t = o.now();
+      const after = observe(before, result, o, t);
+      const spread = 1 + o.jitter * (2 * o.random() - 1);
+      after.next_check_at = Math.round(t + intervalFor(after, o) * spread);
       servers[backend.id] = after;
-      if (!before || material(before, thresholds) !== material(after, thresholds)) changed = true;
+      checked.push(backend.id);
+      if (!before || material(before, o) !== material(after, o)) changed = true;
       if (before && before.status !== after.status) {
         transitions.push({ server: backend.id, from: before.status, to: after.status, reason: after.reason ?? '', at: after.since });
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, backends.length) }, worker));
-  return { health: { updated_at: now(), servers }, changed, transitions };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, due.length) }, worker));
+  return { health: { updated_at: o.now(), servers }, changed, transitions, checked };
 }
 
 /**

@@ -1,0 +1,184 @@
+import type { PickContext } from '../balancers/types.ts';
+import type { Config } from '../config/types.ts';
+import type { Transport } from '../transport/types.ts';
+import { prepareBody } from './body.ts';
+import type { RetryBudget } from './budget.ts';
+import { downstreamHeaders, isBodyless, upstreamHeaders } from './forward.ts';
+import type { Guards } from './guards.ts';
+import type { Logger } from './log.ts';
+import type { Pool } from './pool.ts';
+import { noServer, problemResponse, upstreamFailed, type AttemptReport } from './problems.ts';
+import { backoffMs, shouldRetry } from './retry.ts';
+import type { CounterTable, ServerCounters, Totals } from './stats.ts';
+import { UpstreamError, type Backend, type RequestInfo } from './types.ts';
+
+export interface ProxyDeps {
+  config: Config;
+  transport: Transport;
+  guards: Guards;
+  counters: CounterTable;
+  totals: Totals;
+  budget: RetryBudget;
+  log: Logger;
+  now: () => number;
+  random: () => number;
+  /** The pool to pick from now (slow start may ramp weights). */
+  pool: (now: number) => Pool;
+  /** Marks a server down for a connection-level failure seen on real traffic. */
+  markDown: (b: Backend, error: UpstreamError) => void;
+  /** Why no server can take a request, for the 503 body. */
+  describeUnavailable: () => string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The retry loop: pick → send → on failure record it and ask `shouldRetry`
+ * whether to try another server → the response, or a 502/503/504 problem.
+ */
+export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo) => Promise<Response> {
+  const { config, transport, guards, counters, totals, log, now } = d;
+  const retryOn = config.retryOn;
+
+  /** Wraps a body so the backend's in-flight count drops when it ends, fails or is cancelled. */
+  function track(body: ReadableStream<Uint8Array>, c: ServerCounters): ReadableStream<Uint8Array> {
+    const reader = body.getReader();
+    let open = true;
+    const done = () => {
+      if (open) {
+        open = false;
+        c.inFlight--;
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const r = await reader.read();
+          if (r.done) {
+            done();
+            controller.close();
+          } else controller.enqueue(r.value);
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    });
+  }
+
+  return async function proxy(request: Request, info: RequestInfo): Promise<Response> {
+    const started = now();
+    const url = new URL(request.url);
+    const path = url.pathname + url.search;
+    const ctx: PickContext = { request, url, clientIp: info.clientIp };
+    const body = await prepareBody(request, config.replayBufferBytes);
+    const headers = upstreamHeaders(request.headers, {
+      clientIp: info.clientIp,
+      proto: url.protocol.slice(0, -1),
+      host: request.headers.get('host') ?? url.host,
+    });
+    const pool = d.pool(started);
+    const panic = config.panicThreshold > 0 && guards.healthyPercent(pool.backends) < config.panicThreshold;
+    const tried = new Set<string>();
+    const attempts: AttemptReport[] = [];
+    const maxAttempts = config.retries + 1;
+    d.budget.request(started);
+
+    for (;;) {
+      const t0 = now();
+      const backend = pool.pick(ctx, (b) => !tried.has(b.id) && guards.available(b, t0, panic));
+      if (!backend) {
+        totals.count(false, now());
+        if (attempts.length) return problemResponse(upstreamFailed(url.pathname, attempts, 'no other server left to try'));
+        return problemResponse(noServer(url.pathname, pool.backends.length, d.describeUnavailable()));
+      }
+      tried.add(backend.id);
+      const trial = guards.admit(backend, t0);
+      const c = counters.get(backend.id);
+      c.inFlight++;
+      c.requests++;
+      const timer = new AbortController();
+      const timeout = setTimeout(
+        () => timer.abort(new DOMException(`no response within ${config.timeoutMs} ms`, 'TimeoutError')),
+        config.timeoutMs,
+      );
+      const signal = AbortSignal.any([timer.signal, request.signal]);
+      let failure: UpstreamError | number;
+      let res: Response | undefined;
+      try {
+        res = await transport.send({ method: request.method, path, headers, body: body.next() }, backend, signal);
+        clearTimeout(timeout);
+        const t = now();
+        c.observeLatency(t - t0, t);
+        const failed = res.status >= 500 && config.passive.onStatus.includes(res.status);
+        guards.result(backend, !failed, trial, t, `status ${res.status}`, pool.backends.length);
+        if (res.status >= 500) {
+          c.errors++;
+          c.lastError = { at: t, message: `status ${res.status}` };
+        }
+        failure = res.status;
+      } catch (e) {
+        clearTimeout(timeout);
+        c.inFlight--;
+        if (request.signal.aborted) return new Response(null, { status: 499 }); // the client went away
+        const error = e instanceof UpstreamError ? e : new UpstreamError('protocol', String(e));
+        const t = now();
+        c.errors++;
+        c.lastError = { at: t, message: error.message };
+        guards.result(backend, false, trial, t, error.kind, pool.backends.length);
+        if (error.kind === 'connect' || error.kind === 'reset') d.markDown(backend, error);
+        log.warn('attempt failed', { server: backend.id, method: request.method, path: url.pathname, error: error.message });
+        failure = error;
+      }
+      const kind = typeof failure === 'number' ? failure : failure.kind;
+      const decision =
+        typeof failure === 'number' && !retryOn.statuses.includes(failure)
+          ? { retry: false, reason: '' }
+          : shouldRetry({
+              method: request.method,
+              idempotencyKey: request.headers.has('idempotency-key'),
+              failure: kind,
+              retryOn,
+              attempts: attempts.length + 1,
+              maxAttempts,
+              elapsedMs: now() - started,
+              tryDurationMs: config.tryDurationMs,
+              replayable: body.replayable,
+              untriedLeft: tried.size < pool.backends.length,
+            });
+      const retry = decision.retry && d.budget.tryRetry(now());
+      if (res && !retry) {
+        // The answer stands (a success, or a failure we do not retry): pass it on.
+        totals.count(res.status < 500, now());
+        const out = downstreamHeaders(res.headers, transport.decodesBodies);
+        if (config.servedByHeader) out.set(config.servedByHeader, backend.id);
+        if (isBodyless(request.method, res.status) || !res.body) {
+          c.inFlight--;
+          res.body?.cancel().catch(() => {});
+          return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
+        }
+        return new Response(track(res.body, c), { status: res.status, statusText: res.statusText, headers: out });
+      }
+      if (res) {
+        c.inFlight--;
+        res.body?.cancel().catch(() => {});
+      }
+      attempts.push({
+        server: backend.id,
+        error: typeof failure === 'number' ? `status ${failure}` : failure.message,
+        duration_ms: Math.round(now() - t0),
+      });
+      if (!retry) {
+        totals.count(false, now());
+        const reason = decision.retry ? 'not retried: the retry budget is used up' : decision.reason;
+        return problemResponse(upstreamFailed(url.pathname, attempts, reason ? reason[0].toUpperCase() + reason.slice(1) : undefined));
+      }
+      const wait = backoffMs(attempts.length, config.backoff.baseMs, config.backoff.maxMs, d.random);
+      if (wait > 0) await sleep(wait);
+    }
+  };
+}

@@ -1,0 +1,41 @@
+import type { PolicyOptions } from '../balancers/types.ts';
+import type { Config } from '../config/types.ts';
+import { createPool, type Pool } from './pool.ts';
+import type { SharedState } from './state.ts';
+import type { Backend } from './types.ts';
+
+/** How often a ramping pool is rebuilt with new weights. */
+const STEP_MS = 250;
+
+/**
+ * Slow start: a server that came back (healthy, `since` > 0) ramps its weight
+ * linearly from 5% to full over `slowStartMs`. `pool(now)` is the shared pool,
+ * or a copy with ramped weights while any server ramps (rebuilt every 250 ms).
+ */
+export function slowStart(config: Config, state: SharedState, options: PolicyOptions) {
+  let cache: { base: Pool; step: number; pool: Pool } | undefined;
+
+  function factor(id: string, now: number): number {
+    if (config.slowStartMs <= 0) return 1;
+    const rec = state.record(id);
+    if (!rec || rec.status !== 'healthy' || rec.since <= 0) return 1;
+    const f = (now - rec.since) / config.slowStartMs;
+    return f >= 1 ? 1 : Math.max(0.05, f);
+  }
+
+  return {
+    /** The weight a backend has now (its configured weight, ramped during slow start). */
+    weight(b: Backend, now: number): number {
+      return b.weight * factor(b.id, now);
+    },
+    pool(now: number): Pool {
+      const base = state.pool;
+      if (config.slowStartMs <= 0 || !base.backends.some((b) => factor(b.id, now) < 1)) return base;
+      const step = Math.floor(now / STEP_MS);
+      if (cache && cache.base === base && cache.step === step) return cache.pool;
+      const ramped = base.backends.map((b) => ({ ...b, weight: b.weight * factor(b.id, now) }));
+      cache = { base, step, pool: createPool(ramped, config.algorithm, options) };
+      return cache.pool;
+    },
+  };
+}
