@@ -66,6 +66,8 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
       tokenRequired: platform.tokenRequired,
       extraStats: platform.extraStats,
       runRound: platform.runRound,
+      prefix,
+      corsOrigins: config.corsOrigins,
     }),
   );
 

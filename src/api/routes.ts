@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
 import * as v from 'valibot';
 import type { Balancer } from '../core/balancer.ts';
 import type { RoundResult } from '../health/round.ts';
@@ -8,6 +9,9 @@ import { ConflictError, NotFoundError } from '../core/state.ts';
 import type { BackendSpec } from '../core/types.ts';
 import { VERSION } from '../version.ts';
 import { requireWriteAccess } from './auth.ts';
+import { docsPage } from './docs.ts';
+import { renderMetrics } from './metrics.ts';
+import { openApi } from './openapi.ts';
 import { describeIssues, NewServerBody, ServerPatchBody } from './schemas.ts';
 
 export interface ApiOptions {
@@ -19,6 +23,10 @@ export interface ApiOptions {
   tokenRequired?: boolean;
   /** Fields merged into `/api/stats` (the edge adds fleet totals and their freshness). */
   extraStats?: () => Promise<Record<string, unknown>>;
+  /** The mount point, as the OpenAPI document names paths. */
+  prefix?: string;
+  /** Browser origins allowed to call the API (`*`: any). */
+  corsOrigins?: string[];
   /** Where `POST /health-check` runs its round (the Durable Object at the edge); default: here. */
   runRound?: () => Promise<RoundResult>;
 }
@@ -57,9 +65,21 @@ export function apiRoutes(options: ApiOptions): Hono {
   const now = options.now ?? Date.now;
   const started = now();
   const api = new Hono();
+  if (options.corsOrigins?.length) {
+    const origins = options.corsOrigins;
+    api.use('*', cors({ origin: origins.includes('*') ? '*' : origins, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], maxAge: 600 }));
+  }
   api.use('*', requireWriteAccess(options.token, options.clientIp, options.tokenRequired));
 
   api.get('/stats', async (c) => c.json({ ...(await balancer.status()), ...(await options.extraStats?.()) }));
+
+  api.get('/metrics', async (c) =>
+    c.body(await renderMetrics(balancer), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+
+  const doc = openApi(options.prefix ?? '/api');
+  api.get('/openapi.json', (c) => c.json(doc));
+  api.get('/docs', (c) => c.html(docsPage(doc as Parameters<typeof docsPage>[0])));
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));
 
@@ -132,7 +152,7 @@ export function apiRoutes(options: ApiOptions): Hono {
       type: 'urn:switchyard:problem:not-found',
       title: 'Not found',
       status: 404,
-      detail: `No admin route ${c.req.method} ${c.req.path}. Routes: GET stats, health, servers; POST servers, health-check; PATCH/DELETE servers/HOST:PORT.`,
+      detail: `No admin route ${c.req.method} ${c.req.path}. Routes: GET stats, metrics, health, servers, openapi.json, docs; POST servers, health-check; PATCH/DELETE servers/HOST:PORT.`,
       instance: c.req.path,
     }),
   );

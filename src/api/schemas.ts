@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { problemLine, problemsOf } from '../config/issues.ts';
 
-const weight = v.pipe(v.number('must be a number'), v.finite('must be a finite number'), v.minValue(Number.MIN_VALUE, 'must be greater than 0'), v.maxValue(1000, 'must be at most 1000'));
+const weight = v.pipe(v.number('must be a number'), v.gtValue(0, 'must be greater than 0'), v.maxValue(1000, 'must be at most 1000'));
 const port = v.pipe(v.number('must be a number'), v.integer('must be an integer'), v.minValue(1, 'must be 1-65535'), v.maxValue(65535, 'must be 1-65535'));
 const common = {
   weight: v.optional(weight, 1),
@@ -18,7 +18,7 @@ export const NewServerBody = v.union(
       ...common,
     }),
     v.strictObject({
-      url: v.pipe(v.string('must be a string'), v.url('must be an absolute http(s) URL'), v.regex(/^https?:\/\//i, 'must start with http:// or https://')),
+      url: v.pipe(v.string('must be a string'), v.url('must be an absolute http(s) URL'), v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\//, 'must start with http:// or https://')),
       ...common,
     }),
   ],

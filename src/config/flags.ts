@@ -6,10 +6,11 @@ export interface Flags {
   algorithm?: string;
   port?: string;
   host?: string;
+  'access-log'?: string;
   help?: boolean;
 }
 
-const VALUED = new Set(['config', 'servers', 'backend', 'algorithm', 'port', 'host']);
+const VALUED = new Set(['config', 'servers', 'backend', 'algorithm', 'port', 'host', 'access-log']);
 
 /** Parses `--flag value` and `--flag=value`; unknown flags and missing values are errors. */
 export function parseArgs(argv: string[]): { ok: true; flags: Flags } | { ok: false; errors: string[] } {

@@ -9,6 +9,7 @@ Flags (override env, which overrides the config file, which overrides defaults):
                          power_of_two (p2c), least_response_time, ip_hash, consistent_hash, maglev, first
   --port N               listen port (default 8080; 0 picks a free one)
   --host H               listen address (default 127.0.0.1)
+  --access-log FORMAT    json (default), combined (Apache) or off; one line per request at LOG_LEVEL info
   -h, --help             this help
 
 Environment:

@@ -82,7 +82,12 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     setPath(raw, path, name === 'LB_HOST' || name === 'LB_ADMIN_TOKEN' || name === 'LB_ALGORITHM' || name === 'LOG_LEVEL' ? env[name] : numeric(env[name]));
     sources.push([path.join('.'), `env ${name}`]);
   }
-  const flagPaths: Array<[keyof Flags, string[]]> = [['host', ['load_balancer', 'host']], ['port', ['load_balancer', 'port']], ['algorithm', ['load_balancer', 'algorithm']]];
+  const flagPaths: Array<[keyof Flags, string[]]> = [
+    ['host', ['load_balancer', 'host']],
+    ['port', ['load_balancer', 'port']],
+    ['algorithm', ['load_balancer', 'algorithm']],
+    ['access-log', ['access_log']],
+  ];
   for (const [name, path] of flagPaths) {
     const value = flags[name];
     if (value === undefined) continue;
@@ -208,5 +213,7 @@ function normalise(f: FileOutput): Config {
     admin: { prefix: (f.admin?.prefix ?? '/api').replace(/\/+$/, '') || '/api', ...(f.admin?.token ? { token: f.admin.token } : {}) },
     logLevel: f.log_level ?? 'info',
     storage: f.storage ?? 'memory',
+    accessLog: f.access_log ?? 'json',
+    corsOrigins: f.cors?.origins ?? [],
   };
 }

@@ -197,6 +197,12 @@ export const FileSchema = v.strictObject({
       token: v.optional(v.pipe(v.string('must be a string'), v.minLength(8, 'must be at least 8 characters'))),
     }),
   ),
+  access_log: v.optional(v.picklist(['off', 'json', 'combined'], 'must be one of off, json, combined')),
+  cors: v.optional(
+    v.strictObject({
+      origins: v.array(v.pipe(v.string('must be an origin such as https://ops.example.com, or *'), v.regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be an origin such as https://ops.example.com, or *')), 'must be a list of origins'),
+    }),
+  ),
   storage: v.optional(v.picklist(['memory', 'kv', 'durable_object'], 'must be one of memory, kv, durable_object')),
   log_level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent')),
 });

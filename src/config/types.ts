@@ -101,6 +101,10 @@ export interface Config {
     token?: string;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** One line per request to stdout (at info level): `json`, Apache `combined`, or `off`. */
+  accessLog: 'off' | 'json' | 'combined';
+  /** Origins allowed to call the API from a browser (`*`: any); empty: no CORS headers. */
+  corsOrigins: string[];
   /** Where shared state lives: `memory` (one process), or on Workers `kv` / `durable_object`. */
   storage: 'memory' | 'kv' | 'durable_object';
 }

@@ -5,6 +5,7 @@ import { httpProbe, type HealthProbe } from '../health/probe.ts';
 import { healthRound, type RoundResult, type Transition } from '../health/round.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
+import { accessLine } from './access-log.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -81,6 +82,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function pushEvents(list: Transition[]): void {
     for (const e of list) {
       events.push(e);
+      counters.get(e.server).transitions++;
       log.info('health transition', { server: e.server, from: e.from, to: e.to, reason: e.reason });
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
@@ -111,6 +113,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     pool: ramp.pool,
     markDown,
     describeUnavailable: () => describeUnavailable(state.pool.backends.length),
+    onDone: (e) => {
+      if (e.server === null && e.status >= 500) totals.generated.set(e.status, (totals.generated.get(e.status) ?? 0) + 1);
+      if (config.accessLog !== 'off') log.line(accessLine(e, config.accessLog));
+    },
   });
 
   async function handle(request: Request, info: RequestInfo): Promise<Response> {

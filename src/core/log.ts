@@ -6,6 +6,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Writes a preformatted line (an access log entry) at info level. */
+  line(text: string): void;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -19,7 +21,15 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
       : '';
     write(`${new Date().toISOString()} ${lvl} ${msg}${extra}`);
   };
-  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+  return {
+    debug: make('debug'),
+    info: make('info'),
+    warn: make('warn'),
+    error: make('error'),
+    line: (text) => {
+      if (ORDER.info >= ORDER[level]) write(text);
+    },
+  };
 }
 
 export const silentLogger: Logger = createLogger('silent');

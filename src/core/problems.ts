@@ -20,7 +20,9 @@ export function problemResponse(problem: Problem, headers?: HeadersInit): Respon
   const h = new Headers(headers);
   h.set('content-type', 'application/problem+json');
   h.set('cache-control', 'no-store');
-  return new Response(JSON.stringify(problem), { status: problem.status, headers: h });
+  const body = new TextEncoder().encode(JSON.stringify(problem));
+  h.set('content-length', String(body.byteLength));
+  return new Response(body, { status: problem.status, headers: h });
 }
 
 const TYPE = 'urn:switchyard:problem:';

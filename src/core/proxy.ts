@@ -28,6 +28,21 @@ export interface ProxyDeps {
   markDown: (b: Backend, error: UpstreamError) => void;
   /** Why no server can take a request, for the 503 body. */
   describeUnavailable: () => string;
+  /** Called once per request when its response is complete (body sent, failed or cancelled). */
+  onDone?: (entry: RequestDone) => void;
+}
+
+/** One finished request, for the access log and metrics. */
+export interface RequestDone {
+  request: Request;
+  clientIp: string;
+  status: number;
+  /** The backend that answered, or null when the balancer answered itself. */
+  server: string | null;
+  attempts: number;
+  startedAt: number;
+  durationMs: number;
+  bytes: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,14 +55,16 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
   const { config, transport, guards, counters, totals, log, now } = d;
   const retryOn = config.retryOn;
 
-  /** Wraps a body so the backend's in-flight count drops when it ends, fails or is cancelled. */
-  function track(body: ReadableStream<Uint8Array>, c: ServerCounters): ReadableStream<Uint8Array> {
+  /** Wraps a body so the backend's in-flight count drops (and `finish` runs) when it ends, fails or is cancelled. */
+  function track(body: ReadableStream<Uint8Array>, c: ServerCounters, finish: (bytes: number) => void): ReadableStream<Uint8Array> {
     const reader = body.getReader();
     let open = true;
+    let bytes = 0;
     const done = () => {
       if (open) {
         open = false;
         c.inFlight--;
+        finish(bytes);
       }
     };
     return new ReadableStream<Uint8Array>({
@@ -57,7 +74,10 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
           if (r.done) {
             done();
             controller.close();
-          } else controller.enqueue(r.value);
+          } else {
+            bytes += r.value.byteLength;
+            controller.enqueue(r.value);
+          }
         } catch (error) {
           done();
           controller.error(error);
@@ -87,14 +107,20 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
     const attempts: AttemptReport[] = [];
     const maxAttempts = config.retries + 1;
     d.budget.request(started);
+    const finish = (status: number, server: string | null, bytes: number) =>
+      d.onDone?.({ request, clientIp: info.clientIp, status, server, attempts: attempts.length + (server ? 1 : 0), startedAt: started, durationMs: now() - started, bytes });
+    const answer = (res: Response) => {
+      finish(res.status, null, Number(res.headers.get('content-length') ?? 0));
+      return res;
+    };
 
     for (;;) {
       const t0 = now();
       const backend = pool.pick(ctx, (b) => !tried.has(b.id) && guards.available(b, t0, panic));
       if (!backend) {
         totals.count(false, now());
-        if (attempts.length) return problemResponse(upstreamFailed(url.pathname, attempts, 'no other server left to try'));
-        return problemResponse(noServer(url.pathname, pool.backends.length, d.describeUnavailable()));
+        if (attempts.length) return answer(problemResponse(upstreamFailed(url.pathname, attempts, 'no other server left to try')));
+        return answer(problemResponse(noServer(url.pathname, pool.backends.length, d.describeUnavailable())));
       }
       tried.add(backend.id);
       const trial = guards.admit(backend, t0);
@@ -114,6 +140,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
         clearTimeout(timeout);
         const t = now();
         c.observeLatency(t - t0, t);
+        c.observeStatus(res.status);
         const failed = res.status >= 500 && config.passive.onStatus.includes(res.status);
         guards.result(backend, !failed, trial, t, `status ${res.status}`, pool.backends.length);
         if (res.status >= 500) {
@@ -124,7 +151,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       } catch (e) {
         clearTimeout(timeout);
         c.inFlight--;
-        if (request.signal.aborted) return new Response(null, { status: 499 }); // the client went away
+        if (request.signal.aborted) return answer(new Response(null, { status: 499 })); // the client went away
         const error = e instanceof UpstreamError ? e : new UpstreamError('protocol', String(e));
         const t = now();
         c.errors++;
@@ -159,9 +186,11 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
         if (isBodyless(request.method, res.status) || !res.body) {
           c.inFlight--;
           res.body?.cancel().catch(() => {});
+          finish(res.status, backend.id, 0);
           return new Response(null, { status: res.status, statusText: res.statusText, headers: out });
         }
-        return new Response(track(res.body, c), { status: res.status, statusText: res.statusText, headers: out });
+        const status = res.status;
+        return new Response(track(res.body, c, (bytes) => finish(status, backend.id, bytes)), { status, statusText: res.statusText, headers: out });
       }
       if (res) {
         c.inFlight--;
@@ -175,8 +204,9 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       if (!retry) {
         totals.count(false, now());
         const reason = decision.retry ? 'not retried: the retry budget is used up' : decision.reason;
-        return problemResponse(upstreamFailed(url.pathname, attempts, reason ? reason[0].toUpperCase() + reason.slice(1) : undefined));
+        return answer(problemResponse(upstreamFailed(url.pathname, attempts, reason ? reason[0].toUpperCase() + reason.slice(1) : undefined)));
       }
+      totals.retries++;
       const wait = backoffMs(attempts.length, config.backoff.baseMs, config.backoff.maxMs, d.random);
       if (wait > 0) await sleep(wait);
     }

@@ -4,11 +4,21 @@ const SAMPLES = 1024;
 /** Decay time of the peak-EWMA latency (Finagle's default is 10 s). */
 const EWMA_TAU_MS = 10_000;
 
+/** Upper bounds (seconds) of the latency histogram buckets. */
+export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Counters for one backend, per isolate/process. */
 export class ServerCounters {
   inFlight = 0;
   requests = 0;
   errors = 0;
+  /** Responses by status class: index 1..5 for 1xx..5xx. */
+  readonly statusClasses = new Float64Array(6);
+  /** Latency histogram: count per bucket of LATENCY_BUCKETS_S (non-cumulative), plus +Inf last. */
+  readonly buckets = new Float64Array(LATENCY_BUCKETS_S.length + 1);
+  latencySumS = 0;
+  /** Health/ejection/circuit transitions seen for this server. */
+  transitions = 0;
   lastError: { at: number; message: string } | undefined;
   /** Peak-EWMA latency in ms. */
   ewmaMs = 0;
@@ -19,6 +29,11 @@ export class ServerCounters {
 
   /** Records a finished attempt's time to response headers. */
   observeLatency(ms: number, now: number): void {
+    const sec = ms / 1000;
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && sec > LATENCY_BUCKETS_S[i]) i++;
+    this.buckets[i]++;
+    this.latencySumS += sec;
     this.samples[this.count % SAMPLES] = ms;
     this.count++;
     this.sum += ms;
@@ -28,6 +43,17 @@ export class ServerCounters {
       this.ewmaMs = this.ewmaMs * w + ms * (1 - w);
     }
     this.ewmaAt = now;
+  }
+
+  /** Counts a response status from this server. */
+  observeStatus(status: number): void {
+    const k = Math.floor(status / 100);
+    if (k >= 1 && k <= 5) this.statusClasses[k]++;
+  }
+
+  /** Samples observed so far. */
+  get observed(): number {
+    return this.count;
   }
 
   /** Mean over every sample; p50/p95/p99 over the last 1,024 (ms, 1 decimal). */
@@ -49,6 +75,10 @@ export class Totals {
   total = 0;
   successful = 0;
   failed = 0;
+  /** Extra attempts made on other servers. */
+  retries = 0;
+  /** Answers the balancer made itself, by status (502, 503, 504). */
+  readonly generated = new Map<number, number>();
   private buckets = new Uint32Array(11);
   private bucketSecond = new Float64Array(11);
 
@@ -79,7 +109,7 @@ export class Totals {
 
 /** The per-backend counters keyed by backend id, exposed to policies as a `LoadView`. */
 export class CounterTable implements LoadView {
-  private byId = new Map<string, ServerCounters>();
+  readonly byId = new Map<string, ServerCounters>();
 
   get(id: string): ServerCounters {
     let c = this.byId.get(id);
