@@ -3,7 +3,8 @@ import { resolveConfig } from './config/load.ts';
 
 /**
  * Resolves the configuration for an entry, or ends the process: `--help`
- * prints the help and exits 0; bad input prints one line per problem and exits 2.
+ * prints the help (through `print`) and exits 0; bad input writes one line per
+ * problem (through `write`) and exits 2.
  */
 export async function loadConfigOrExit(
   argv: string[],
@@ -11,10 +12,11 @@ export async function loadConfigOrExit(
   readFile: (path: string) => Promise<string>,
   write: (line: string) => void,
   exit: (code: number) => never,
+  print: (text: string) => void = write,
 ): Promise<{ config: Config; demo: boolean }> {
   const r = await resolveConfig({ argv, env, readFile });
   if (r.ok && 'help' in r) {
-    write(r.help);
+    print(r.help);
     return exit(0);
   }
   if (!r.ok) {

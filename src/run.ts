@@ -27,7 +27,7 @@ export interface RunDeps {
 }
 
 export async function runBalancer(d: RunDeps): Promise<void> {
-  const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit);
+  const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit, d.stdout);
   const config = loaded.config;
   const log = createLogger(config.logLevel, d.stdout);
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
