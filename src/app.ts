@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono/tiny';
+import type { Context } from 'hono';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';

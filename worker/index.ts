@@ -2,6 +2,7 @@
  * Entry for Cloudflare Workers: the same app as every runtime, with shared
  * state in KV or a Durable Object, and cron driving health checks.
  */
+import type { Hono } from 'hono';
 import { createApp } from '../src/app.ts';
 import type { Balancer } from '../src/core/balancer.ts';
 import { problemResponse } from '../src/core/problems.ts';
@@ -20,7 +21,7 @@ interface ExecutionContext {
 type EdgeEnv = ConnEnv & { waitUntil: (p: Promise<unknown>) => void };
 
 interface Built {
-  app: { fetch(req: Request, env: EdgeEnv, ctx: ExecutionContext): Response | Promise<Response> };
+  app: Hono;
   balancer: Balancer;
   reporter: ReturnType<typeof counterReporter>;
   storage: string;
@@ -96,7 +97,7 @@ export default {
     if ('errors' in b) return configError(b.errors);
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
     const clientIp = request.headers.get('cf-connecting-ip') ?? '';
-    const response = await b.app.fetch(request, { clientIp, waitUntil }, ctx);
+    const response = await b.app.fetch(request, { clientIp, waitUntil }, ctx as never);
     if (b.storage === 'durable_object') {
       if (!armed) {
         armed = true;

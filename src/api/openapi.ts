@@ -1,13 +1,7 @@
-import { toJsonSchema } from '@valibot/to-json-schema';
-import type { GenericSchema } from 'valibot';
 import { VERSION } from '../version.ts';
-import { NewServerBody, ServerPatchBody } from './schemas.ts';
-
-/** JSON Schema of a valibot schema, for OpenAPI 3.1 (which speaks JSON Schema 2020-12). */
-function schema(s: GenericSchema): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = toJsonSchema(s, { errorMode: 'ignore' }) as Record<string, unknown>;
-  return rest;
-}
+// The JSON Schemas of the valibot schemas that validate the bodies, generated at build time
+// (scripts/build-assets.ts; a test fails when they are stale) so the Worker ships no converter.
+import { NEW_SERVER_SCHEMA, SERVER_PATCH_SCHEMA } from './schemas.gen.ts';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const json = (ref: unknown, description: string) => ({ description, content: { 'application/json': { schema: ref } } });
@@ -31,8 +25,8 @@ export function openApi(prefix: string): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        NewServer: schema(NewServerBody),
-        ServerPatch: schema(ServerPatchBody),
+        NewServer: NEW_SERVER_SCHEMA,
+        ServerPatch: SERVER_PATCH_SCHEMA,
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details.',
@@ -74,6 +68,7 @@ export function openApi(prefix: string): Record<string, unknown> {
       },
       [p('/health-check')]: { post: { summary: 'Run a health-check round now', security: auth, responses: { 200: json({ type: 'object' }, 'The round: checked servers, transitions, results.') } } },
       [p('/openapi.json')]: { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1.') } } },
+      [p('/dashboard')]: { get: { summary: 'The live dashboard (HTML)', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } } } },
       [p('/docs')]: { get: { summary: 'This document as a page', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } } } },
     },
   };

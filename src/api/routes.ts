@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono/tiny';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import * as v from 'valibot';
 import type { Balancer } from '../core/balancer.ts';
@@ -9,6 +10,7 @@ import { ConflictError, NotFoundError } from '../core/state.ts';
 import type { BackendSpec } from '../core/types.ts';
 import { VERSION } from '../version.ts';
 import { requireWriteAccess } from './auth.ts';
+import { dashboardPage } from '../dashboard/page.ts';
 import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApi } from './openapi.ts';
@@ -79,6 +81,8 @@ export function apiRoutes(options: ApiOptions): Hono {
 
   const doc = openApi(options.prefix ?? '/api');
   api.get('/openapi.json', (c) => c.json(doc));
+  let page: string | undefined;
+  api.get('/dashboard', (c) => c.html((page ??= dashboardPage(options.prefix ?? '/api'))));
   api.get('/docs', (c) => c.html(docsPage(doc as Parameters<typeof docsPage>[0])));
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from 'hono/tiny';
 
 export interface DemoBackendOptions {
   /** Shown as `handled_by` / `X-Backend-Name` (seed 000). */

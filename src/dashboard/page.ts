@@ -1,0 +1,69 @@
+import { CLIENT_JS, UPLOT_CSS, UPLOT_JS } from './assets.gen.ts';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,sans-serif;color:#111827;background:#f3f4f6}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.75rem 1rem;background:#111827;color:#f9fafb}
+header h1{font-size:1.1rem;margin:0 auto 0 0}header label,header button{font-size:.85rem}
+button{cursor:pointer;border:1px solid #9ca3af;background:#fff;color:#111827;border-radius:6px;padding:.3rem .7rem}
+button.danger{border-color:#dc2626;color:#dc2626}header button{background:#374151;color:#f9fafb;border-color:#4b5563}
+main{padding:1rem;display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(300px,1fr))}
+.card{background:#fff;border-radius:10px;padding:.8rem 1rem;box-shadow:0 1px 2px #0001;min-width:0}
+.wide{grid-column:1/-1}.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.75rem}
+.kpi b{display:block;font-size:1.35rem}.kpi span{color:#6b7280;font-size:.8rem}
+h2{font-size:.95rem;margin:.1rem 0 .6rem}table{width:100%;border-collapse:collapse}
+.scroll{overflow-x:auto}th,td{padding:.35rem .45rem;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}
+td.num{text-align:right;font-variant-numeric:tabular-nums}input.weight{width:5em}
+.badge{display:inline-block;border-radius:999px;padding:0 .5rem;font-size:.75rem;margin-right:.25rem;background:#e5e7eb}
+.badge.healthy{background:#dcfce7;color:#166534}.badge.unhealthy,.badge.open{background:#fee2e2;color:#991b1b}.badge.draining{background:#fef3c7;color:#92400e}
+.dot{display:inline-block;width:.6rem;height:.6rem;border-radius:50%;margin-right:.4rem;background:#9ca3af}
+.dot.healthy{background:#16a34a}.dot.unhealthy{background:#dc2626}.dot.draining{background:#d97706}
+.actions{display:flex;gap:.3rem}form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
+form label{display:flex;flex-direction:column;font-size:.8rem;color:#374151}form input[type=text],form input[type=url]{min-width:14rem}
+input{padding:.3rem;border:1px solid #d1d5db;border-radius:6px}#add-errors{color:#b91c1c;margin:.4rem 0 0;padding-left:1.1rem}
+#events{list-style:none;margin:0;padding:0;max-height:260px;overflow:auto}#events li{padding:.2rem 0;border-bottom:1px solid #f3f4f6}
+.muted{color:#6b7280}.legend{list-style:none;padding:0;margin:.3rem 0 0;font-size:.8rem}.legend i{display:inline-block;width:.7rem;height:.7rem;margin-right:.3rem}
+.chart{min-height:200px}#toasts{position:fixed;right:1rem;bottom:1rem;display:flex;flex-direction:column;gap:.4rem;z-index:9}
+.toast{padding:.55rem .9rem;border-radius:8px;color:#fff;box-shadow:0 2px 6px #0003}.toast.ok{background:#166534}.toast.bad{background:#b91c1c}
+#offline{background:#fee2e2;color:#991b1b;padding:.5rem 1rem}kbd{border:1px solid #6b7280;border-radius:3px;padding:0 .25rem;font-size:.75rem}
+@media (max-width:600px){main{padding:.5rem;gap:.5rem}header{padding:.5rem}}`;
+
+/** The dashboard page: one self-contained HTML document (no CDN), talking to the API under `apiPrefix`. */
+export function dashboardPage(apiPrefix: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Switchyard dashboard</title><style>${UPLOT_CSS}${CSS}</style></head>
+<body data-api="${esc(apiPrefix)}">
+<header><h1>Switchyard</h1>
+<label>Refresh <select id="interval" aria-label="refresh interval">${[1, 2, 3, 5, 10].map((s) => `<option value="${s}"${s === 2 ? ' selected' : ''}>${s} s</option>`).join('')}</select></label>
+<button id="pause" aria-pressed="false">Pause</button><button id="refresh">Refresh</button>
+<span id="updated" class="muted"></span></header>
+<div id="offline" hidden></div>
+<main>
+<section class="card wide"><div class="kpis">
+<div class="kpi"><b id="algorithm">–</b><span>algorithm</span></div>
+<div class="kpi"><b id="servers-count">–</b><span>healthy / servers</span></div>
+<div class="kpi"><b id="requests">–</b><span>requests</span></div>
+<div class="kpi"><b id="errors">–</b><span>errors</span></div>
+<div class="kpi"><b id="error-rate">–</b><span>error rate</span></div>
+<div class="kpi"><b id="rps">–</b><span>requests/s (10 s)</span></div>
+<div class="kpi"><b id="sessions">–</b><span>sticky sessions</span></div>
+<div class="kpi"><b id="uptime">–</b><span>uptime</span></div></div></section>
+<section class="card wide"><h2>Servers</h2><div class="scroll"><table id="servers"><thead><tr>
+<th>server</th><th>health</th><th>weight</th><th>active</th><th>requests</th><th>errors</th><th>avg</th><th>p99</th><th></th></tr></thead><tbody></tbody></table></div>
+<form id="add" novalidate><label>URL<input name="url" type="url" required placeholder="http://127.0.0.1:8004"></label>
+<label>Weight<input name="weight" type="number" min="0.01" step="any" value="1" style="width:6em"></label>
+<label>Name<input name="name" type="text" placeholder="optional" style="min-width:8rem"></label>
+<label><span><input name="backup" type="checkbox"> backup</span></label><button type="submit">Add server</button></form>
+<ul id="add-errors" aria-live="polite"></ul></section>
+<section class="card"><h2>Request distribution</h2><div id="chart-distribution" class="chart"></div></section>
+<section class="card"><h2>Response times (avg)</h2><div id="chart-times" class="chart"></div></section>
+<section class="card"><h2>Latency percentiles</h2><div id="chart-percentiles" class="chart"></div></section>
+<section class="card"><h2>Active connections</h2><div id="chart-active" class="chart"></div></section>
+<section class="card"><h2>Error trend</h2><div id="chart-errors" class="chart"></div></section>
+<section class="card"><h2>Health events</h2><ul id="events"></ul></section>
+<section class="card muted">Shortcuts: <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>R</kbd> refresh · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Space</kbd> pause/resume.
+Writes ask for the admin token when one is needed and keep it for this browser session only.</section>
+</main><div id="toasts" aria-live="polite"></div>
+<script>${UPLOT_JS}</script><script>${CLIENT_JS}</script></body></html>`;
+}

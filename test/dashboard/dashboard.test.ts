@@ -1,0 +1,109 @@
+/**
+ * The dashboard in a real browser: headless Chromium (Debian's, driven by
+ * playwright-core) against a running balancer with real backends. Saves a
+ * screenshot under test-output/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBackend, type TestBackend } from '../fixtures/backends.ts';
+import { ROOT, startEntry, writeConfig, type Running } from '../conformance/harness.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUT = join(ROOT, 'test-output');
+const skip = existsSync(CHROMIUM) ? false : `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
+
+describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
+  let backends: TestBackend[];
+  let extra: TestBackend;
+  let lb: Running;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    backends = await Promise.all(['A', 'B', 'C'].map((n) => startBackend(n)));
+    extra = await startBackend('D');
+    lb = await startEntry('node', [
+      '--config',
+      writeConfig({
+        load_balancer: { port: 0, algorithm: 'round_robin' },
+        servers: backends.map((b) => ({ url: b.url, name: `server ${b.name}` })),
+        health_check: { interval: 1 },
+        log_level: 'warn',
+      }),
+    ]);
+    for (let i = 0; i < 30; i++) await (await fetch(`${lb.url}/delay?ms=${i % 3 === 0 ? 20 : 2}`)).arrayBuffer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await lb?.stop('SIGKILL');
+    await Promise.all([...(backends ?? []), extra].map((b) => b?.close()));
+  });
+
+  it('shows every server, the totals and non-empty charts', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${lb.url}/api/dashboard`);
+    await page.waitForSelector('#servers tbody tr');
+    for (const b of backends) await page.waitForSelector(`#servers tr[data-id="${b.id}"]`);
+    assert.equal(await page.textContent('#algorithm'), 'round_robin');
+    assert.equal(await page.textContent('#servers-count'), '3 / 3');
+    // Every chart draws something: some canvas pixel is not transparent.
+    const painted = await page.evaluate(() =>
+      ['#chart-distribution', '#chart-times', '#chart-percentiles', '#chart-active', '#chart-errors'].map((sel) => {
+        const c = document.querySelector(`${sel} canvas`) as HTMLCanvasElement | null;
+        if (!c || !c.width || !c.height) return false;
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+        return false;
+      }),
+    );
+    assert.deepEqual(painted, [true, true, true, true, true]);
+    assert.deepEqual(errors, []);
+  });
+
+  it('adds a server through the form (and shows API errors inline); the next requests reach it', async () => {
+    await page.fill('#add input[name=url]', 'ftp://nope');
+    await page.click('#add button[type=submit]');
+    await page.waitForSelector('#add-errors li');
+    assert.match((await page.textContent('#add-errors'))!, /url: .*http/);
+    await page.fill('#add input[name=url]', extra.url);
+    await page.fill('#add input[name=name]', 'server D');
+    await page.click('#add button[type=submit]');
+    await page.waitForSelector(`#servers tr[data-id="${extra.id}"]`);
+    await page.waitForSelector('.toast.ok');
+    const served = new Set<string>();
+    for (let i = 0; i < 8; i++) served.add((await fetch(`${lb.url}/echo`)).headers.get('x-served-by') ?? '');
+    assert.ok(served.has(extra.id), `D not served: ${[...served]}`);
+  });
+
+  it('drains a server from its row', async () => {
+    const [a] = backends;
+    await page.click(`#servers tr[data-id="${a.id}"] button.drain`);
+    await page.waitForSelector(`#servers tr[data-id="${a.id}"] .badge.draining`);
+    const stats = (await (await fetch(`${lb.url}/api/stats`)).json()) as { servers: Record<string, { status: string }> };
+    assert.equal(stats.servers[a.id].status, 'draining');
+    for (let i = 0; i < 6; i++) assert.notEqual((await fetch(`${lb.url}/echo`)).headers.get('x-served-by'), a.id);
+  });
+
+  it('pauses and resumes with Ctrl+Space, and fits a phone screen', async () => {
+    await page.keyboard.press('Control+Space');
+    assert.equal(await page.getAttribute('#pause', 'aria-pressed'), 'true');
+    await page.keyboard.press('Control+Space');
+    assert.equal(await page.getAttribute('#pause', 'aria-pressed'), 'false');
+    await page.evaluate(() => (window as unknown as { switchyard: { refresh(): Promise<void> } }).switchyard.refresh());
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone`);
+    await page.screenshot({ path: join(OUT, 'dashboard-phone.png') });
+  });
+});
