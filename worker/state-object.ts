@@ -41,8 +41,10 @@ export class SwitchyardState extends DurableObject<Env> {
     return this.balancer;
   }
 
-  async getDoc(key: StateKey): Promise<unknown> {
-    return (await this.ctx.storage.get(key)) ?? null;
+  /** A document as JSON text (plain data across RPC), or null when never written. */
+  async getDoc(key: StateKey): Promise<string | null> {
+    const value = await this.ctx.storage.get(key);
+    return value === undefined ? null : JSON.stringify(value);
   }
 
   async putDoc(key: StateKey, value: unknown): Promise<void> {
@@ -95,5 +97,10 @@ export class SwitchyardState extends DurableObject<Env> {
 
   async fleet(): Promise<FleetStats> {
     return (await this.ctx.storage.get<FleetStats>('fleet')) ?? EMPTY;
+  }
+
+  /** When the health alarm fires next (null: not armed). */
+  async alarmAt(): Promise<number | null> {
+    return this.ctx.storage.getAlarm();
   }
 }

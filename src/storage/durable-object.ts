@@ -2,7 +2,8 @@ import type { StateDocuments, StateKey, StateStore } from './types.ts';
 
 /** The RPC surface of the balancer's Durable Object that the store calls. */
 export interface StateObjectStub {
-  getDoc(key: StateKey): Promise<unknown>;
+  /** The document as JSON text, or null when never written. */
+  getDoc(key: StateKey): Promise<string | null>;
   putDoc(key: StateKey, value: unknown): Promise<void>;
 }
 
@@ -14,7 +15,8 @@ export function durableObjectStore(stub: () => StateObjectStub): StateStore {
   return {
     kind: 'durable_object',
     async get<K extends StateKey>(key: K) {
-      return ((await stub().getDoc(key)) ?? undefined) as StateDocuments[K] | undefined;
+      const text = await stub().getDoc(key);
+      return text === null || text === undefined ? undefined : (JSON.parse(text) as StateDocuments[K]);
     },
     async put<K extends StateKey>(key: K, value: StateDocuments[K]) {
       await stub().putDoc(key, value);

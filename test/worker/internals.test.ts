@@ -1,0 +1,136 @@
+/**
+ * Worker internals in workerd (Miniflare): cron rounds, KV written once per
+ * round only on change, the Durable Object's alarm, fleet counters, edge auth.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Miniflare } from 'miniflare';
+import { startBackend, type TestBackend } from '../fixtures/backends.ts';
+import { startMiniflare } from '../fixtures/worker.ts';
+
+const TOKEN = 'edge-admin-token';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const t0 = performance.now();
+  let v = await get();
+  while (!ok(v)) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(v)})`);
+    await sleep(50);
+    v = await get();
+  }
+  return v;
+}
+
+interface Rpc {
+  getDoc(key: string): Promise<string | null>;
+  alarmAt(): Promise<number | null>;
+  ensureAlarm(): Promise<number>;
+}
+
+describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
+  let a: TestBackend, b: TestBackend;
+  const open: Miniflare[] = [];
+  const start = async (config: Record<string, unknown>, vars: Record<string, string> = {}) => {
+    const r = await startMiniflare({ log_level: 'error', ...config }, vars);
+    open.push(r.mf);
+    return r;
+  };
+  const stub = async (mf: Miniflare) => {
+    const ns = await mf.getDurableObjectNamespace('SWITCHYARD_STATE');
+    return ns.get(ns.idFromName('switchyard')) as unknown as Rpc;
+  };
+  before(async () => {
+    [a, b] = await Promise.all([startBackend('A'), startBackend('B')]);
+  });
+  after(async () => {
+    await Promise.all(open.map((m) => m.dispose()));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('cron runs a health round and KV holds the whole map, written only when it changed', async () => {
+    a.mode = 'ok';
+    const { mf } = await start({ servers: [{ url: a.url }, { url: b.url }], storage: 'kv', health_check: { interval: 0.1, fast_interval: 0.1, fall: 1, rise: 1, jitter: 0 } });
+    const kv = await mf.getKVNamespace('SWITCHYARD_KV');
+    const health = async () => JSON.parse((await kv.get('switchyard:health', 'text')) ?? 'null') as { updated_at: number; servers: Record<string, { status: string }> } | null;
+    const cron = async () => (await mf.getWorker()).scheduled({ cron: '* * * * *' });
+    await cron();
+    const first = await waitFor('first round written', health, (h) => h !== null, 5000);
+    assert.deepEqual(Object.keys(first!.servers).sort(), [a.id, b.id].sort());
+    assert.equal(first!.servers[a.id].status, 'healthy');
+    await sleep(150);
+    await cron();
+    await sleep(300);
+    assert.equal((await health())!.updated_at, first!.updated_at, 'a round that changed nothing writes nothing');
+    a.mode = 'unhealthy';
+    await sleep(150);
+    await cron();
+    const changed = await waitFor('changed round written', health, (h) => h!.updated_at !== first!.updated_at, 5000);
+    assert.equal(changed!.servers[a.id].status, 'unhealthy');
+    assert.equal(changed!.servers[b.id].status, 'healthy');
+    a.mode = 'ok';
+  });
+
+  it('the Durable Object alarm runs rounds every interval and re-arms; cron arms it without any request', async () => {
+    const { mf } = await start({ servers: [{ url: a.url }], storage: 'durable_object', health_check: { interval: 0.2, fast_interval: 0.2, jitter: 0 } });
+    const s = await stub(mf);
+    assert.equal(await s.alarmAt(), null, 'nothing armed before cron or a request');
+    await (await mf.getWorker()).scheduled({ cron: '* * * * *' });
+    const at = await waitFor('alarm armed', () => s.alarmAt(), (t) => t !== null, 3000);
+    assert.ok(at! > Date.now() - 1000);
+    const checkAt = async () => (JSON.parse((await s.getDoc('health')) ?? '{"servers":{}}') as { servers: Record<string, { last_check?: { at: number } }> }).servers[a.id]?.last_check?.at ?? 0;
+    const t1 = await waitFor('first round', checkAt, (t) => t > 0, 3000);
+    const t2 = await waitFor('a later round', checkAt, (t) => t > t1, 3000);
+    assert.ok(t2 - t1 < 1500, `rounds ${t2 - t1} ms apart (interval 200 ms)`);
+    assert.notEqual(await s.alarmAt(), null, 're-armed after firing');
+  });
+
+  it('the Durable Object aggregates counters from batched isolate reports', async () => {
+    const { mf, url } = await start({ servers: [{ url: a.url }, { url: b.url }], storage: 'durable_object', health_check: { enabled: false } });
+    let sent = 0;
+    for (let i = 0; i < 12; i++, sent++) await (await fetch(`${url}/echo`)).arrayBuffer();
+    await sleep(2100); // the isolate reports at most every 2 s
+    for (let i = 0; i < 12; i++, sent++) await (await fetch(`${url}/echo`)).arrayBuffer();
+    await sleep(2100);
+    await (await fetch(`${url}/echo`)).arrayBuffer();
+    sent++;
+    const fleet = await waitFor(
+      'fleet totals',
+      async () => ((await (await fetch(`${url}/api/stats`)).json()) as { fleet: { total_requests: number; reports: number; age_ms: number } }).fleet,
+      (f) => f.total_requests === sent,
+      6000,
+    );
+    assert.ok(fleet.reports >= 2 && fleet.reports < sent, `${fleet.reports} batched reports for ${sent} requests`);
+    assert.equal(typeof fleet.age_ms, 'number');
+    void mf;
+  });
+
+  it('with memory or kv, /api/stats says its counters are per isolate', async () => {
+    const { url } = await start({ servers: [{ url: a.url }], storage: 'memory' });
+    const s = (await (await fetch(`${url}/api/stats`)).json()) as { counters_scope: string; fleet: unknown; note: string };
+    assert.equal(s.counters_scope, 'isolate');
+    assert.equal(s.fleet, null);
+    assert.match(s.note, /per isolate/);
+  });
+
+  it('admin writes need the token at the edge, and persist in the Durable Object', async () => {
+    const { url: noToken } = await start({ servers: [{ url: a.url }], storage: 'memory' });
+    const denied = await fetch(`${noToken}/api/servers`, { method: 'POST', body: JSON.stringify({ url: b.url }) });
+    assert.equal(denied.status, 403);
+    assert.match(((await denied.json()) as { detail: string }).detail, /wrangler secret put LB_ADMIN_TOKEN/);
+    const { mf, url } = await start({ servers: [{ url: a.url }], storage: 'durable_object', health_check: { enabled: false } }, { LB_ADMIN_TOKEN: TOKEN });
+    const added = await fetch(`${url}/api/servers`, { method: 'POST', body: JSON.stringify({ url: b.url }), headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(added.status, 201);
+    await added.arrayBuffer();
+    const doc = JSON.parse((await (await stub(mf)).getDoc('backends'))!) as { servers: Array<{ url: string }> };
+    assert.deepEqual(doc.servers.map((x) => x.url), [a.url, b.url], 'stored in the Durable Object for every isolate');
+  });
+
+  it('an invalid SWITCHYARD_CONFIG answers 500 problem+json naming the field', async () => {
+    const { url } = await start({ servers: [{ url: a.url, weight: -1 }] });
+    const r = await fetch(`${url}/anything`);
+    assert.equal(r.status, 500);
+    assert.equal(r.headers.get('content-type'), 'application/problem+json');
+    assert.match(((await r.json()) as { errors: string[] }).errors.join('\n'), /servers\[0\]\.weight: must be a positive number, got -1/);
+  });
+});
