@@ -4,7 +4,7 @@ import { monitorView, table } from './table.ts';
 
 describe('terminal tables', () => {
   it('aligns columns: first left, the rest right', () => {
-    assert.equal(table(['a', 'bb'], [['xyz', 1], ['q', 200]]), 'a      bb\n---  ---\nxyz    1\nq    200');
+    assert.equal(table(['a', 'bb'], [['xyz', 1], ['q', 200]]), 'a     bb\n---  ---\nxyz    1\nq    200');
   });
   it('monitor view shows totals and one row per server', () => {
     const out = monitorView(

@@ -22,3 +22,11 @@ export interface Transport {
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
+
+/**
+ * Set by a transport on a Response whose (small) body it already read: the
+ * bytes, so the proxy can answer without stream plumbing. Absent: the body streams.
+ */
+export const BUFFERED_BODY: unique symbol = Symbol('switchyard.bufferedBody');
+
+export type MaybeBuffered = Response & { [BUFFERED_BODY]?: Uint8Array };

@@ -2,7 +2,10 @@ import { Agent } from 'undici';
 import type { Backend } from '../core/types.ts';
 import { classify } from './classify.ts';
 import { isTimeout } from './fetch.ts';
-import type { OutboundRequest, Transport } from './types.ts';
+import { BUFFERED_BODY, type MaybeBuffered, type OutboundRequest, type Transport } from './types.ts';
+
+/** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
+const BUFFER_LIMIT = 64 * 1024;
 
 /**
  * Node's fast path: a keep-alive undici pool per backend. Bodies pass through
@@ -39,6 +42,13 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
         if (res.statusCode === 204 || res.statusCode === 304 || req.method === 'HEAD') {
           res.body.dump().catch(() => {});
           return new Response(null, { status: res.statusCode, headers: out });
+        }
+        const length = Number(res.headers['content-length'] ?? NaN);
+        if (length <= BUFFER_LIMIT) {
+          const bytes = new Uint8Array(await res.body.arrayBuffer());
+          const buffered = new Response(bytes, { status: res.statusCode, headers: out }) as MaybeBuffered;
+          buffered[BUFFERED_BODY] = bytes;
+          return buffered;
         }
         // ReadableStream.from (not Readable.toWeb): the latter crashed Node 20 on client aborts mid-body.
         const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
