@@ -1,4 +1,4 @@
-import { resolveConfig } from '../src/config/load.ts';
+import { parseConfigText, validateConfig } from '../src/config/validate.ts';
 import type { Config } from '../src/config/types.ts';
 import { durableObjectStore, type StateObjectStub } from '../src/storage/durable-object.ts';
 import { kvStore, type KVLike } from '../src/storage/kv.ts';
@@ -47,15 +47,21 @@ export interface FleetStats extends CounterDelta {
  */
 export async function loadEdgeConfig(env: Env): Promise<{ ok: true; config: Config } | { ok: false; errors: string[] }> {
   let text = env.SWITCHYARD_CONFIG;
-  if (!text && env.SWITCHYARD_KV) text = (await env.SWITCHYARD_KV.get('config', 'text')) ?? undefined;
-  const r = await resolveConfig({
-    argv: [],
-    env: { LB_CONFIG: text ? 'SWITCHYARD_CONFIG' : undefined, LB_ADMIN_TOKEN: env.LB_ADMIN_TOKEN },
-    readFile: async () => text!,
-  });
-  if (!r.ok) return { ok: false, errors: r.errors };
-  if ('help' in r) return { ok: false, errors: ['unexpected help'] };
-  return { ok: true, config: r.config };
+  let label = 'SWITCHYARD_CONFIG';
+  if (!text && env.SWITCHYARD_KV) {
+    text = (await env.SWITCHYARD_KV.get('config', 'text')) ?? undefined;
+    label = 'KV config';
+  }
+  let raw: Record<string, unknown> = {};
+  if (text) {
+    const parsed = parseConfigText(label, text);
+    if (!parsed.ok) return { ok: false, errors: [parsed.error] };
+    raw = parsed.raw;
+  }
+  const admin = raw.admin ?? {};
+  // A non-object `admin` is left as it is, for the schema to name.
+  if (env.LB_ADMIN_TOKEN && typeof admin === 'object' && !Array.isArray(admin)) raw.admin = { ...admin, token: env.LB_ADMIN_TOKEN };
+  return validateConfig(raw, (path) => (path.startsWith('admin.token') && env.LB_ADMIN_TOKEN ? 'secret LB_ADMIN_TOKEN' : label));
 }
 
 /** The stub of the one Durable Object that holds shared state; call per use (stubs belong to a request). */
