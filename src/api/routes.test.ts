@@ -76,6 +76,18 @@ describe('admin API', () => {
     assert.equal(again.status, 404);
     // Only A is left and it is draining: no server available.
     assert.equal((await app.request('/x', {}, local)).status, 503);
+    // Each admin change is an event an operator can read; re-sending the same drain adds none.
+    await app.request(`/api/servers/${a.id}`, { ...json({ drain: true, weight: 2 }), method: 'PATCH' }, local);
+    const stats = (await (await app.request('/api/stats', {}, local)).json()) as { events: Array<{ server: string; from: string; to: string; reason: string }> };
+    assert.deepEqual(
+      stats.events.map((e) => [e.server, e.from, e.to, e.reason]),
+      [
+        [b.id, 'absent', 'added', 'added by admin (weight 3)'],
+        [a.id, 'in rotation', 'draining', 'drained by admin'],
+        [b.id, 'in rotation', 'removed', 'removed by admin'],
+        [a.id, 'weight 1', 'weight 2', 'weight changed by admin'],
+      ],
+    );
   });
 
   it('rejects bad bodies with a 400 problem naming each field and value', async () => {

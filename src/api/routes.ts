@@ -104,6 +104,7 @@ export function apiRoutes(options: ApiOptions): Hono {
     try {
       const id = backendFromSpec(spec).id;
       await balancer.state.addServer(spec);
+      balancer.adminEvent(id, 'absent', 'added', `added by admin (weight ${spec.weight ?? 1}${spec.backup ? ', backup' : ''})`);
       const report = await balancer.status();
       return c.json({ server: report.servers[id] }, 201, { location: `${c.req.path}/${id}` });
     } catch (e) {
@@ -116,6 +117,7 @@ export function apiRoutes(options: ApiOptions): Hono {
     try {
       const removed = await balancer.state.removeServer(id);
       balancer.forget(id);
+      balancer.adminEvent(id, removed.drain ? 'draining' : 'in rotation', 'removed', 'removed by admin');
       return c.json({ removed: { id, ...removed } });
     } catch (e) {
       return errorResponse(c, e);
@@ -127,7 +129,14 @@ export function apiRoutes(options: ApiOptions): Hono {
     const body = await readJson(c, ServerPatchBody);
     if (body instanceof Response) return body;
     try {
+      await balancer.state.refresh();
+      const before = balancer.state.pool.backends.find((b) => b.id === id);
+      const wasDrained = balancer.state.drained.has(id);
       await balancer.state.updateServer(id, body);
+      if (body.drain !== undefined && body.drain !== wasDrained) {
+        balancer.adminEvent(id, wasDrained ? 'draining' : 'in rotation', body.drain ? 'draining' : 'in rotation', body.drain ? 'drained by admin' : 'undrained by admin');
+      }
+      if (body.weight !== undefined && before && body.weight !== before.weight) balancer.adminEvent(id, `weight ${before.weight}`, `weight ${body.weight}`, 'weight changed by admin');
       const report = await balancer.status();
       return c.json({ server: report.servers[id] });
     } catch (e) {

@@ -45,8 +45,10 @@ export interface Balancer {
   readonly counters: CounterTable;
   readonly totals: Totals;
   readonly config: Config;
-  /** Recent health transitions, newest last (at most 100). */
+  /** Recent health transitions and admin changes, newest last (at most 100). */
   readonly events: readonly Transition[];
+  /** Records an admin change (added, removed, drained, weight) among the events; counts as no health transition. */
+  adminEvent(server: string, from: string, to: string, reason: string): void;
   /** Forgets a removed server's local state (ejection, circuit, counters). */
   forget(id: string): void;
 }
@@ -79,11 +81,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     expectedStatus: config.healthCheck.expectedStatus,
   });
 
-  function pushEvents(list: Transition[]): void {
+  function pushEvents(list: Transition[], kind = 'health transition'): void {
     for (const e of list) {
       events.push(e);
-      counters.get(e.server).transitions++;
-      log.info('health transition', { server: e.server, from: e.from, to: e.to, reason: e.reason });
+      if (kind === 'health transition') counters.get(e.server).transitions++;
+      log.info(kind, { server: e.server, from: e.from, to: e.to, reason: e.reason });
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
   }
@@ -182,6 +184,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     totals,
     config,
     events,
+    adminEvent: (server, from, to, reason) => pushEvents([{ server, from, to, reason, at: now() }], 'admin change'),
     forget: (id) => {
       guards.forget(id);
       counters.delete(id);
