@@ -47,9 +47,11 @@ export async function runBalancer(d: RunDeps): Promise<void> {
   d.stdout(
     [
       `switchyard listening on ${base} (${d.runtime}, ${config.algorithm}, ${config.servers.length} server(s))`,
-      `  stats:   ${base}${config.admin.prefix}/stats`,
-      `  health:  ${base}/health`,
-      ...config.servers.map((s) => `  backend: ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
+      `  dashboard: ${base}${config.admin.prefix}/dashboard`,
+      `  stats:     ${base}${config.admin.prefix}/stats`,
+      `  metrics:   ${base}${config.admin.prefix}/metrics`,
+      `  health:    ${base}/health`,
+      ...config.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
     ].join('\n'),
   );
 
