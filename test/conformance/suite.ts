@@ -22,7 +22,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 export interface SuiteOptions {
   /** Features this runtime cannot show, with the reason (printed as the skip). */
-  skip?: Partial<Record<'gzipPassthrough' | 'graceful', string>>;
+  skip?: Partial<Record<'gzipPassthrough' | 'graceful' | 'clientAbort', string>>;
   /** Extra config keys for this runtime (e.g. `storage`). */
   config?: Record<string, unknown>;
 }
@@ -204,6 +204,17 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
       } finally {
         await d.close();
       }
+    });
+
+    it('cancels the upstream request when the client goes away', { skip: options.skip?.clientAbort }, async () => {
+      const path = `/delay?ms=5000&cancel=${Date.now()}`;
+      const client = new AbortController();
+      const pending = fetch(`${lb.url}${path}`, { signal: client.signal }).catch((e: Error) => e);
+      await waitFor('request reached a backend', async () => [a, b, c].some((x) => x.hits.paths.includes(path)), 3000);
+      client.abort();
+      assert.ok((await pending) instanceof Error);
+      // Well before the 2 s per-attempt timeout, which would also close it.
+      await waitFor('upstream connection closed', async () => [a, b, c].some((x) => x.cancelled.includes(path)), 1200);
     });
 
     it('serves the dashboard and the OpenAPI document', async () => {
