@@ -10,6 +10,9 @@ describe('hash functions', () => {
     ['fnv1a "foobar"', fnv1a, 'foobar', 0xbf9cf968],
     ['djb2 empty', djb2, '', 5381],
     ['djb2 "a"', djb2, 'a', 177670],
+    // Non-ASCII hashes its UTF-8 bytes (values from a reference implementation over "/café/ü".encode()).
+    ['fnv1a non-ASCII', fnv1a, '/café/ü', 0xe5699836],
+    ['djb2 non-ASCII', djb2, '/café/ü', 3645901368],
     ['md5 "abc" first word', hashFunctions.md5, 'abc', 0x90015098],
     ['sha1 "abc" first word', hashFunctions.sha1, 'abc', 0xa9993e36],
   ];
