@@ -17,9 +17,10 @@ const NONE: PreparedBody = { next: () => null, replayable: true, bufferedBytes: 
  * the limit streams at once without reading.
  */
 export async function prepareBody(request: Request, limit: number): Promise<PreparedBody> {
-  if (!request.body || request.method === 'GET' || request.method === 'HEAD') return NONE;
+  // Method and length first: on Node, touching `body` builds a full Request.
+  if (request.method === 'GET' || request.method === 'HEAD') return NONE;
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared === 0) return NONE;
+  if (declared === 0 || !request.body) return NONE;
   if (declared > limit) return once(request.body);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

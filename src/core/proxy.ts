@@ -192,8 +192,8 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
         if (buffered && !isBodyless(request.method, res.status)) {
           // Small body already read by the transport: no stream plumbing.
           c.inFlight--;
-          finish(res.status, backend.id, buffered.byteLength);
-          return new Response(buffered as unknown as BodyInit, { status: res.status, statusText: res.statusText, headers: out });
+          finish(res.status, backend.id, buffered.bytes.byteLength);
+          return new Response(buffered.bytes as unknown as BodyInit, { status: res.status, statusText: buffered.statusText, headers: out });
         }
         if (isBodyless(request.method, res.status) || !res.body) {
           c.inFlight--;

@@ -25,8 +25,15 @@ export interface Transport {
 
 /**
  * Set by a transport on a Response whose (small) body it already read: the
- * bytes, so the proxy can answer without stream plumbing. Absent: the body streams.
+ * bytes and the reason phrase, so the proxy answers without stream plumbing and
+ * without touching members that make a lightweight Response build a full one.
+ * Absent: the body streams.
  */
 export const BUFFERED_BODY: unique symbol = Symbol('switchyard.bufferedBody');
 
-export type MaybeBuffered = Response & { [BUFFERED_BODY]?: Uint8Array };
+export interface BufferedBody {
+  bytes: Uint8Array;
+  statusText: string;
+}
+
+export type MaybeBuffered = Response & { [BUFFERED_BODY]?: BufferedBody };

@@ -46,8 +46,9 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
         const length = Number(res.headers['content-length'] ?? NaN);
         if (length <= BUFFER_LIMIT) {
           const bytes = new Uint8Array(await res.body.arrayBuffer());
-          const buffered = new Response(bytes, { status: res.statusCode, headers: out }) as MaybeBuffered;
-          buffered[BUFFERED_BODY] = bytes;
+          const statusText = res.statusText ?? '';
+          const buffered = new Response(bytes, { status: res.statusCode, statusText, headers: out }) as MaybeBuffered;
+          buffered[BUFFERED_BODY] = { bytes, statusText };
           return buffered;
         }
         // ReadableStream.from (not Readable.toWeb): the latter crashed Node 20 on client aborts mid-body.
