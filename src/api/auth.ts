@@ -52,3 +52,24 @@ export function requireWriteAccess(
     return next();
   };
 }
+
+/**
+ * Refuses admin writes a browser sends from another site (CSRF): a write that
+ * carries an `Origin` whose host is not this balancer's and which is not among
+ * the CORS `allowed` origins gets 403. Requests without `Origin` (curl,
+ * scripts, the CLI) are not browsers' cross-site requests and pass.
+ */
+export function refuseCrossSiteWrites(allowed: readonly string[]): MiddlewareHandler {
+  return async (c, next) => {
+    const method = c.req.method;
+    const origin = c.req.header('origin');
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || origin === undefined) return next();
+    if (allowed.includes('*') || allowed.includes(origin)) return next();
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {}
+    if (host !== null && host === (c.req.header('host') ?? new URL(c.req.url).host)) return next();
+    return denied(403, `A browser write from origin ${JSON.stringify(origin)} is refused: it is not this balancer's origin and not in cors.origins.`);
+  };
+}

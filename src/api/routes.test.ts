@@ -131,6 +131,21 @@ describe('admin API', () => {
     assert.equal((await locked.request('/api/servers', right, remote)).status, 201);
   });
 
+  it('refuses browser writes from another site (CSRF), even from loopback without a token', async () => {
+    const from = (origin: string, config = testConfig([a.url])) => {
+      const req = json({ url: 'http://127.0.0.1:9' });
+      return make(config).request('http://lb.test/api/servers', { ...req, headers: { ...req.headers, 'content-type': 'text/plain', origin } }, local);
+    };
+    const evil = await from('https://evil.example');
+    assert.equal(evil.status, 403);
+    assert.match(((await evil.json()) as { detail: string }).detail, /"https:\/\/evil\.example".*cors\.origins/);
+    assert.equal((await from('null')).status, 403, 'an opaque origin is another site');
+    assert.equal((await from('http://lb.test')).status, 201, 'the dashboard on the same origin writes');
+    assert.equal((await from('https://ops.example.com', testConfig([a.url], { corsOrigins: ['https://ops.example.com'] }))).status, 201);
+    const cli = make(testConfig([a.url]));
+    assert.equal((await cli.request('/api/servers', json({ url: 'http://127.0.0.1:9' }), local)).status, 201, 'no Origin: not a browser, allowed');
+  });
+
   it('serves the admin API under a configured prefix and proxies /api otherwise', async () => {
     const app = make(testConfig([a.url], { admin: { prefix: '/_lb' } }));
     assert.equal((await app.request('/_lb/stats', {}, local)).status, 200);

@@ -9,7 +9,7 @@ import { badRequest, problemResponse } from '../core/problems.ts';
 import { ConflictError, NotFoundError } from '../core/state.ts';
 import type { BackendSpec } from '../core/types.ts';
 import { VERSION } from '../version.ts';
-import { requireWriteAccess } from './auth.ts';
+import { refuseCrossSiteWrites, requireWriteAccess } from './auth.ts';
 import { dashboardPage } from '../dashboard/page.ts';
 import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
@@ -71,6 +71,7 @@ export function apiRoutes(options: ApiOptions): Hono {
     const origins = options.corsOrigins;
     api.use('*', cors({ origin: origins.includes('*') ? '*' : origins, allowHeaders: ['Authorization', 'Content-Type'], allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], maxAge: 600 }));
   }
+  api.use('*', refuseCrossSiteWrites(options.corsOrigins ?? []));
   api.use('*', requireWriteAccess(options.token, options.clientIp, options.tokenRequired));
 
   api.get('/stats', async (c) => c.json({ ...(await balancer.status()), ...(await options.extraStats?.()) }));
