@@ -147,4 +147,22 @@ describe('proxy path against real backends', () => {
     const res = await app.request('/echo', { method: 'PUT', body: new Uint8Array(size).fill(7), headers: { 'content-type': 'application/octet-stream' } }, local);
     assert.equal(((await res.json()) as { body_bytes: number }).body_bytes, size);
   });
+
+  it('answers 400 problem+json, reaching no server, when the client breaks its own body', async () => {
+    const { app } = make(testConfig([a.url]));
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (!sent) {
+          sent = true;
+          ctrl.enqueue(new Uint8Array(100));
+        } else ctrl.error(new Error('aborted'));
+      },
+    });
+    const res = await app.request('/echo', { method: 'POST', body, duplex: 'half' } as RequestInit, local);
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    assert.match(((await res.json()) as { detail: string }).detail, /request body could not be read/);
+    assert.equal(a.hits.total, 0);
+  });
 });

@@ -1,13 +1,13 @@
 import type { PickContext } from '../balancers/types.ts';
 import type { Config } from '../config/types.ts';
 import { BUFFERED_BODY, type MaybeBuffered, type Transport } from '../transport/types.ts';
-import { prepareBody } from './body.ts';
+import { prepareBody, type PreparedBody } from './body.ts';
 import type { RetryBudget } from './budget.ts';
 import { downstreamHeaders, isBodyless, upstreamHeaders } from './forward.ts';
 import type { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
 import type { Pool } from './pool.ts';
-import { noServer, problemResponse, upstreamFailed, type AttemptReport } from './problems.ts';
+import { badRequest, noServer, problemResponse, upstreamFailed, type AttemptReport } from './problems.ts';
 import { backoffMs, shouldRetry } from './retry.ts';
 import type { CounterTable, ServerCounters, Totals } from './stats.ts';
 import { UpstreamError, type Backend, type RequestInfo } from './types.ts';
@@ -95,7 +95,15 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
     const url = new URL(request.url);
     const path = url.pathname + url.search;
     const ctx: PickContext = { request, url, clientIp: info.clientIp };
-    const body = await prepareBody(request, config.replayBufferBytes);
+    let body: PreparedBody;
+    try {
+      body = await prepareBody(request, config.replayBufferBytes);
+    } catch (e) {
+      // The client broke or abandoned its own body: its fault, no server involved.
+      log.info('request body unreadable', { method: request.method, path: url.pathname, error: String(e) });
+      d.onDone?.({ request, clientIp: info.clientIp, status: 400, server: null, attempts: 0, startedAt: started, durationMs: now() - started, bytes: 0 });
+      return problemResponse(badRequest('The request body could not be read: the client ended or broke it.', [`(body): ${String(e)}`], url.pathname));
+    }
     const headers = upstreamHeaders(request.headers, {
       clientIp: info.clientIp,
       proto: url.protocol.slice(0, -1),
