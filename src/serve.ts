@@ -47,7 +47,14 @@ async function serveBun(handler: FetchHandler, options: { hostname: string; port
     hostname: options.hostname,
     port: options.port,
     idleTimeout: 0,
-    fetch: (req: Request, srv: BunServer) => handler(req, { clientIp: srv.requestIP(req)?.address ?? '' }),
+    fetch: (req: Request, srv: BunServer) => {
+      const clientIp = srv.requestIP(req)?.address ?? '';
+      if (/^https?:\/\//.test(req.url)) return handler(req, { clientIp });
+      // Bun leaves the URL relative when Host is missing or unusable. Without one (HTTP/1.0),
+      // this server's own address stands in, as nginx does; a malformed one is the client's error.
+      if (req.headers.get('host')) return new Response('Bad Request: invalid Host header\n', { status: 400, headers: { 'content-type': 'text/plain' } });
+      return handler(new Request(new URL(req.url, `http://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${server.port}`), req), { clientIp });
+    },
   });
   return { hostname: options.hostname, port: server.port, close: () => server.stop(false) };
 }

@@ -92,7 +92,13 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
 
   return async function proxy(request: Request, info: RequestInfo): Promise<Response> {
     const started = now();
-    const url = new URL(request.url);
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      // Some runtimes hand on a Host header their parser let through but no URL can hold.
+      return problemResponse(badRequest('The request target or Host header is not valid.', [`(url): ${JSON.stringify(request.url)}`]));
+    }
     const path = url.pathname + url.search;
     const ctx: PickContext = { request, url, clientIp: info.clientIp };
     let body: PreparedBody;

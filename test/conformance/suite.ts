@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
@@ -22,7 +23,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 
 export interface SuiteOptions {
   /** Features this runtime cannot show, with the reason (printed as the skip). */
-  skip?: Partial<Record<'gzipPassthrough' | 'graceful' | 'clientAbort', string>>;
+  skip?: Partial<Record<'gzipPassthrough' | 'graceful' | 'clientAbort' | 'badHost', string>>;
   /** Extra config keys for this runtime (e.g. `storage`). */
   config?: Record<string, unknown>;
 }
@@ -44,6 +45,28 @@ function rawGet(url: string, headers: Record<string, string>): Promise<string> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Sends `text` as-is over a fresh connection; resolves with the status line of the answer ('' when the connection closes first). */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let got = '';
+    const timer = setTimeout(() => socket.destroy(new Error('no answer within 5 s')), 5000);
+    socket.on('data', (d) => {
+      got += d;
+      if (got.includes('\r\n')) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(got.slice(0, got.indexOf('\r\n')));
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.on('error', reject);
   });
 }
 
@@ -215,6 +238,25 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
       assert.ok((await pending) instanceof Error);
       // Well before the 2 s per-attempt timeout, which would also close it.
       await waitFor('upstream connection closed', async () => [a, b, c].some((x) => x.cancelled.includes(path)), 1200);
+    });
+
+    it('answers a Host no URL can hold, and conflicting Content-Lengths, with 400; serves a Host-less HTTP/1.0 request', { skip: options.skip?.badHost }, async () => {
+      assert.match(await rawExchange(lb.port, 'GET /a HTTP/1.1\r\nHost: a b\r\n\r\n'), /^HTTP\/1\.[01] 400/);
+      const smuggle = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab';
+      assert.match(await rawExchange(lb.port, smuggle), /^HTTP\/1\.[01] 400/);
+      assert.match(await rawExchange(lb.port, 'GET /echo HTTP/1.0\r\n\r\n'), /^HTTP\/1\.[01] 200/);
+    });
+
+    it('answers an oversized head and a broken chunked body with 4xx, and keeps running', async () => {
+      const hostile = [
+        `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+        'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      ];
+      for (const text of hostile) {
+        const line = await rawExchange(lb.port, text);
+        assert.ok(line === '' || /^HTTP\/1\.[01] 4\d\d/.test(line), `${JSON.stringify(text.slice(0, 40))} → ${JSON.stringify(line)}`);
+      }
+      assert.equal((await get(`${lb.url}/echo`)).status, 200, 'still serving');
     });
 
     it('serves the dashboard and the OpenAPI document', async () => {
