@@ -1,5 +1,6 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
+import type { Digest } from './balancers/types.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -24,6 +25,8 @@ export interface Platform {
   log?: Logger;
   now?: () => number;
   random?: () => number;
+  /** MD5/SHA-1 for `consistent_hash.hash_function` (the entries pass `node:crypto`'s). */
+  digest?: Digest;
   snapshotTtlMs?: number;
   /** Refuse admin writes unless a token is set (Workers). */
   tokenRequired?: boolean;
@@ -48,6 +51,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     log,
     now: platform.now,
     random: platform.random,
+    digest: platform.digest,
     snapshotTtlMs: platform.snapshotTtlMs,
   });
   const app = new Hono();

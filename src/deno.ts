@@ -6,6 +6,7 @@ import { ENV_VARS } from './config/load.ts';
 import { runBalancer } from './run.ts';
 import type { FetchHandler, Served } from './serving.ts';
 import { fetchTransport } from './transport/fetch.ts';
+import { nodeDigest } from './digest.ts';
 
 interface DenoServer {
   addr: { hostname: string; port: number };
@@ -50,6 +51,7 @@ await runBalancer({
   serve,
   // Deno's fetch always decodes gzip/br bodies: the core then drops the encoding headers.
   transport: fetchTransport({ decodesBodies: true }),
+  digest: nodeDigest,
   runtime: `Deno ${Deno.version.deno}`,
   stdout: out,
   stderr: err,

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
+import { nodeDigest } from './digest.ts';
 import { runBalancer } from './run.ts';
 import { serveFetch } from './serve.ts';
 import { fetchTransport } from './transport/fetch.ts';
@@ -24,6 +25,7 @@ await runBalancer({
   readFile: (path) => readFile(path, 'utf8'),
   serve: serveFetch,
   transport: await transport(),
+  digest: nodeDigest,
   runtime: bun ? `Bun ${bun.version}` : `Node ${process.version}`,
   stdout: (line) => void process.stdout.write(`${line}\n`),
   stderr: (line) => void process.stderr.write(`${line}\n`),

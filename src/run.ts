@@ -10,6 +10,7 @@ import { tickPeriodMs } from './health/round.ts';
 import { startDemoBackends } from './demo/start.ts';
 import type { ConnEnv, ServeFn, Served } from './serving.ts';
 import type { Transport } from './transport/types.ts';
+import type { Digest } from './balancers/types.ts';
 
 export interface RunDeps {
   argv: string[];
@@ -17,6 +18,8 @@ export interface RunDeps {
   readFile(path: string): Promise<string>;
   serve: ServeFn;
   transport: Transport;
+  /** MD5/SHA-1 for `consistent_hash.hash_function`. */
+  digest: Digest;
   /** Shown in the start banner, e.g. `Node v20.20.2`. */
   runtime: string;
   stdout(line: string): void;
@@ -33,7 +36,7 @@ export async function runBalancer(d: RunDeps): Promise<void> {
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
   if (demo) config.servers = demo.servers;
 
-  const { app, balancer } = createApp({ config, transport: d.transport, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
+  const { app, balancer } = createApp({ config, transport: d.transport, digest: d.digest, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
 
   let server: Served;
   try {

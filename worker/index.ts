@@ -4,6 +4,7 @@
  */
 import type { Hono } from 'hono';
 import { createApp } from '../src/app.ts';
+import { nodeDigest } from '../src/digest.ts';
 import type { Balancer } from '../src/core/balancer.ts';
 import { problemResponse } from '../src/core/problems.ts';
 import type { ConnEnv } from '../src/serving.ts';
@@ -41,6 +42,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     config,
     // workerd decodes gzip/br on fetch; the core drops the encoding headers to match.
     transport: fetchTransport({ decodesBodies: true }),
+    digest: nodeDigest,
     store: edgeStore(config, env),
     clientIp: (c) => (c.env as EdgeEnv).clientIp,
     waitUntil: (c) => (c.env as EdgeEnv).waitUntil,

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createBalancer, type Balancer } from '../src/core/balancer.ts';
+import { nodeDigest } from '../src/digest.ts';
 import { createLogger } from '../src/core/log.ts';
 import type { StateDocuments, StateKey, StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
@@ -33,6 +34,7 @@ export class SwitchyardState extends DurableObject<Env> {
             config: r.config,
             store: this.localStore(),
             transport: fetchTransport({ decodesBodies: true }),
+            digest: nodeDigest,
             snapshotTtlMs: 0,
             log: createLogger(r.config.logLevel),
           })

@@ -1,5 +1,5 @@
 import type { Backend } from '../core/types.ts';
-import { hashFunctions, mix32, requestKey } from './hash.ts';
+import { hashFunction, mix32, requestKey } from './hash.ts';
 import type { PolicyFactory } from './types.ts';
 
 /**
@@ -9,10 +9,10 @@ import type { PolicyFactory } from './types.ts';
  * `balanceFactor`, a backend above factor × average in-flight is passed over
  * (consistent hashing with bounded loads, HAProxy's `hash-balance-factor`).
  */
-export const consistentHash: PolicyFactory = (backends, { hash, load }) => {
+export const consistentHash: PolicyFactory = (backends, { hash, load, digest }) => {
   // The chosen hash, finalised by murmur3's mixer: fnv1a and djb2 barely change
   // the high bits between similar strings, which would bunch a ring together.
-  const base = hashFunctions[hash.hashFunction];
+  const base = hashFunction(hash.hashFunction, digest);
   const fn = (s: string) => mix32(base(s));
   const points: Array<{ h: number; b: Backend }> = [];
   for (const b of backends) {

@@ -1,6 +1,7 @@
 /** Helpers for policy tests: backends, contexts, a seeded random and a settable load. */
 import type { Backend } from '../core/types.ts';
 import type { LoadView, PickContext, PolicyOptions } from './types.ts';
+import { nodeDigest } from '../digest.ts';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 export function seeded(seed: number): () => number {
@@ -44,6 +45,7 @@ export function options(over: Partial<PolicyOptions> = {}, seed = 42): PolicyOpt
   return {
     load: new FakeLoad(),
     random: seeded(seed),
+    digest: nodeDigest,
     hash: { virtualNodes: 150, hashFunction: 'fnv1a', key: 'path' },
     maglevTableSize: 65537,
     ...over,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ctx } from './fixtures.ts';
-import { djb2, fnv1a, hashFunctions, requestKey } from './hash.ts';
+import { nodeDigest } from '../digest.ts';
+import { djb2, fnv1a, hashFunction, requestKey } from './hash.ts';
 
 describe('hash functions', () => {
   const table: Array<[string, (s: string) => number, string, number]> = [
@@ -13,10 +14,12 @@ describe('hash functions', () => {
     // Non-ASCII hashes its UTF-8 bytes (values from a reference implementation over "/café/ü".encode()).
     ['fnv1a non-ASCII', fnv1a, '/café/ü', 0xe5699836],
     ['djb2 non-ASCII', djb2, '/café/ü', 3645901368],
-    ['md5 "abc" first word', hashFunctions.md5, 'abc', 0x90015098],
-    ['sha1 "abc" first word', hashFunctions.sha1, 'abc', 0xa9993e36],
+    ['md5 "abc" first word', hashFunction('md5', nodeDigest), 'abc', 0x90015098],
+    ['sha1 "abc" first word', hashFunction('sha1', nodeDigest), 'abc', 0xa9993e36],
+    ['md5 non-ASCII hashes UTF-8', hashFunction('md5', nodeDigest), 'é', 0x66ddcd97],
   ];
   for (const [name, fn, input, want] of table) it(name, () => assert.equal(fn(input), want));
+  it('md5 without a digest from the entry is a clear error', () => assert.throws(() => hashFunction('md5'), /md5 needs a digest from the runtime entry/));
 });
 
 describe('requestKey', () => {

@@ -1,5 +1,4 @@
-import { md5, sha1 } from '@noble/hashes/legacy.js';
-import type { HashFunctionName, PickContext } from './types.ts';
+import type { Digest, HashFunctionName, PickContext } from './types.ts';
 
 const encoder = new TextEncoder();
 
@@ -38,13 +37,16 @@ function firstWord(digest: Uint8Array): number {
   return ((digest[0] << 24) | (digest[1] << 16) | (digest[2] << 8) | digest[3]) >>> 0;
 }
 
-/** The hash functions of seed 004, each `string → uint32`. */
-export const hashFunctions: Record<HashFunctionName, (s: string) => number> = {
-  fnv1a,
-  djb2,
-  md5: (s) => firstWord(md5(encoder.encode(s))),
-  sha1: (s) => firstWord(sha1(encoder.encode(s))),
-};
+/**
+ * The hash function of seed 004 named `name`, as `string → uint32` (MD5 and
+ * SHA-1: the first 32 bits of the digest, which `digest` must supply).
+ */
+export function hashFunction(name: HashFunctionName, digest?: Digest): (s: string) => number {
+  if (name === 'fnv1a') return fnv1a;
+  if (name === 'djb2') return djb2;
+  if (!digest) throw new Error(`hash function ${name} needs a digest from the runtime entry`);
+  return (s) => firstWord(digest(name, s));
+}
 
 /** A well-mixed uint32 from a uint32 (murmur3's finaliser): spreads sequential inputs. */
 export function mix32(x: number): number {

@@ -1,5 +1,5 @@
 import type { Backend } from '../core/types.ts';
-import { fnv1a, hashFunctions, mix32, requestKey } from './hash.ts';
+import { fnv1a, hashFunction, mix32, requestKey } from './hash.ts';
 import type { PolicyFactory } from './types.ts';
 
 /**
@@ -42,10 +42,10 @@ export function maglevTable(backends: readonly Backend[], m: number): Int32Array
  * Maglev hashing: O(1) pick from a prebuilt table; a change of backends moves
  * few keys. A refused backend's keys rehash into the table (so only its keys move).
  */
-export const maglev: PolicyFactory = (backends, { hash, maglevTableSize }) => {
+export const maglev: PolicyFactory = (backends, { hash, maglevTableSize, digest }) => {
   const m = maglevTableSize;
   const table = maglevTable(backends, m);
-  const base = hashFunctions[hash.hashFunction];
+  const base = hashFunction(hash.hashFunction, digest);
   const fn = (s: string) => mix32(base(s));
   return {
     pick(ctx, accept) {

@@ -1,4 +1,4 @@
-import type { PolicyOptions } from '../balancers/types.ts';
+import type { Digest, PolicyOptions } from '../balancers/types.ts';
 import type { Config } from '../config/types.ts';
 import { observePassive } from '../health/observe.ts';
 import { httpProbe, type HealthProbe } from '../health/probe.ts';
@@ -25,6 +25,8 @@ export interface BalancerDeps {
   /** Epoch milliseconds. */
   now?: () => number;
   random?: () => number;
+  /** MD5/SHA-1 for those `consistent_hash.hash_function`s (from the entry). */
+  digest?: Digest;
   log?: Logger;
   /** How long a read of shared state stays fresh. Default: forever for memory, 1 s otherwise. */
   snapshotTtlMs?: number;
@@ -66,6 +68,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const policyOptions: PolicyOptions = {
     load: counters,
     random: deps.random ?? Math.random,
+    ...(deps.digest ? { digest: deps.digest } : {}),
     hash: { ...config.consistentHash },
     maglevTableSize: 65537,
   };

@@ -113,6 +113,27 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     assert.match(s.note, /per isolate/);
   });
 
+  it('consistent_hash with md5 and sha1 runs at the edge (node:crypto under nodejs_compat) and keeps a key on one server', async () => {
+    for (const hash_function of ['md5', 'sha1']) {
+      const { url } = await start({
+        load_balancer: { algorithm: 'consistent_hash' },
+        consistent_hash: { hash_function, key: 'query:user' },
+        servers: [{ url: a.url }, { url: b.url }],
+        storage: 'memory',
+      });
+      const served = new Map<string, Set<string>>();
+      for (let i = 0; i < 24; i++) {
+        const user = `u${i % 6}`;
+        const res = await fetch(`${url}/echo?user=${user}`);
+        assert.equal(res.status, 200, hash_function);
+        await res.arrayBuffer();
+        served.set(user, (served.get(user) ?? new Set()).add(res.headers.get('x-served-by')!));
+      }
+      for (const [user, servers] of served) assert.equal(servers.size, 1, `${hash_function}: ${user} went to ${[...servers]}`);
+      assert.equal(new Set([...served.values()].map((s) => [...s][0])).size, 2, `${hash_function}: six keys use both servers`);
+    }
+  });
+
   it('admin writes need the token at the edge, and persist in the Durable Object', async () => {
     const { url: noToken } = await start({ servers: [{ url: a.url }], storage: 'memory' });
     const denied = await fetch(`${noToken}/api/servers`, { method: 'POST', body: JSON.stringify({ url: b.url }) });
