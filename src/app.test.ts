@@ -165,4 +165,29 @@ describe('proxy path against real backends', () => {
     assert.match(((await res.json()) as { detail: string }).detail, /request body could not be read/);
     assert.equal(a.hits.total, 0);
   });
+
+  it('keeps a client on its server with a sticky cookie, and moves it when that server drains', async () => {
+    const { app } = make(testConfig([a.url, b.url, c.url], { sticky: { cookie: 'SY', ttlMs: 60_000, secure: false, sameSite: 'Lax' } }));
+    const first = await app.request('/echo', {}, local);
+    const home = first.headers.get('x-served-by')!;
+    const set = first.headers.getSetCookie().find((x) => x.startsWith('SY='))!;
+    assert.match(set, /; Max-Age=60; HttpOnly; SameSite=Lax$/);
+    const cookie = set.split(';')[0];
+    for (let i = 0; i < 6; i++) {
+      const res = await app.request('/echo', { headers: { cookie: `theme=dark; ${cookie}` } }, local);
+      assert.equal(res.headers.get('x-served-by'), home, 'round robin would have moved it');
+      assert.deepEqual(res.headers.getSetCookie(), [], 'a fresh cookie is not re-sent');
+    }
+    assert.notEqual((await app.request('/echo', {}, local)).headers.get('x-served-by'), home, 'without the cookie: round robin');
+    const stats = (await (await app.request('/api/stats', {}, local)).json()) as { sessions: number; servers: Record<string, { sessions: number }> };
+    assert.equal(stats.servers[home].sessions, 1);
+    assert.equal(stats.sessions, 2);
+    // Drained: the session moves, and the cookie says where.
+    await app.request(`/api/servers/${home}`, { method: 'PATCH', body: '{"drain":true}' }, local);
+    const moved = await app.request('/echo', { headers: { cookie } }, local);
+    assert.notEqual(moved.headers.get('x-served-by'), home);
+    const reset = moved.headers.getSetCookie().find((x) => x.startsWith('SY='))!;
+    assert.equal(reset.split(';')[0].split('.')[1], cookie.split('.')[1], 'same session id, new server');
+    assert.notEqual(reset.split(';')[0], cookie);
+  });
 });

@@ -105,6 +105,15 @@ describe('resolveConfig', () => {
     assert.deepEqual(config.admin, { prefix: '/_lb', token: 'long-enough-token' });
   });
 
+  it('sticky sessions: off by default; an object turns them on with defaults', async () => {
+    assert.equal((await ok([])).config.sticky, null);
+    const on = await ok(['--config', 'c.json'], {}, { 'c.json': { sticky: {} } });
+    assert.deepEqual(on.config.sticky, { cookie: 'SWITCHYARD_SERVER', ttlMs: 3_600_000, secure: false, sameSite: 'Lax' });
+    const set = await ok(['--config', 'c.json'], {}, { 'c.json': { sticky: { cookie: 'route', ttl: '30m', secure: true, same_site: 'Strict' } } });
+    assert.deepEqual(set.config.sticky, { cookie: 'route', ttlMs: 1_800_000, secure: true, sameSite: 'Strict' });
+    assert.equal((await ok(['--config', 'c.json'], {}, { 'c.json': { sticky: { enabled: false } } })).config.sticky, null);
+  });
+
   it('aliases resolve to one policy', async () => {
     for (const [alias, name] of [['weighted_round_robin', 'round_robin'], ['p2c', 'power_of_two'], ['least_conn', 'least_connections']]) {
       assert.equal((await ok(['--algorithm', alias])).config.algorithm, name);
@@ -154,6 +163,7 @@ describe('resolveConfig', () => {
       ['unknown key at the top', ['--config', 'c.json'], {}, { 'c.json': { colour: 'red' } }, [/^c\.json: colour: unknown key$/]],
       ['unknown key nested', ['--config', 'c.json'], {}, { 'c.json': { health_check: { intervall: 3 } } }, [/^c\.json: health_check\.intervall: unknown key$/]],
       ['bad duration', ['--config', 'c.json'], {}, { 'c.json': { timeout: 'soon' } }, [/^c\.json: timeout: must be seconds .*, got "soon"$/]],
+      ['bad sticky settings', ['--config', 'c.json'], {}, { 'c.json': { sticky: { cookie: 'a b', same_site: 'lax', ttl: 0 } } }, [/^c\.json: sticky\.cookie: must be a cookie name .*, got "a b"$/, /^c\.json: sticky\.ttl: must be more than 0, got 0$/, /^c\.json: sticky\.same_site: must be one of Lax, Strict, None, got "lax"$/]],
       ['missing file', ['--config', 'nope.json'], {}, {}, [/^flag --config: cannot read config file "nope\.json": ENOENT$/]],
       ['bad env', [], { LB_PORT: 'x', MAX_RETRIES: '-1', TIMEOUT: 'later' }, {}, [/^env LB_PORT: load_balancer\.port: .*got "x"$/, /^env MAX_RETRIES: retries: .*got -1$/, /^env TIMEOUT: timeout: .*got "later"$/]],
       ['bad flag values', ['--port', '99999', '--backend', 'ftp://x'], {}, {}, [/^flag --port: load_balancer\.port: .*got 99999$/, /^flag --backend: servers\[0\]\.url: must be an http\(s\) URL, got "ftp:\/\/x"$/]],

@@ -176,6 +176,15 @@ export const FileSchema = v.strictObject({
     }),
   ),
   slow_start: v.optional(duration),
+  sticky: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean('must be true or false')),
+      cookie: v.optional(v.pipe(v.string('must be a cookie name'), v.regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$/, 'must be a cookie name (letters, digits, - _ . and the like)'))),
+      ttl: v.optional(positiveDuration),
+      secure: v.optional(v.boolean('must be true or false')),
+      same_site: v.optional(v.picklist(['Lax', 'Strict', 'None'], 'must be one of Lax, Strict, None')),
+    }),
+  ),
   panic_threshold: v.optional(v.pipe(v.number('must be a percentage 0-100'), v.minValue(0, 'must be a percentage 0-100'), v.maxValue(100, 'must be a percentage 0-100'))),
   consistent_hash: v.optional(
     v.strictObject({

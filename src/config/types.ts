@@ -1,3 +1,4 @@
+import type { StickyConfig } from '../core/sticky.ts';
 import type { HashFunctionName } from '../balancers/types.ts';
 
 /** Canonical algorithm names (aliases such as `p2c` are resolved by the config layer). */
@@ -79,6 +80,8 @@ export interface Config {
   retryBudget: { percent: number; minPerSecond: number };
   /** A server that comes back ramps its weight from ~0 to full over this long (0: off). */
   slowStartMs: number;
+  /** Cookie-based session persistence; null when off. */
+  sticky: StickyConfig | null;
   /** Below this percentage of healthy servers, balance over all of them (0: off: answer 503). */
   panicThreshold: number;
   consistentHash: {

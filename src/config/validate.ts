@@ -96,6 +96,10 @@ function normalise(f: FileOutput): Config {
     backoff: { baseMs: f.retry_backoff?.base ?? 0, maxMs: f.retry_backoff?.max ?? 1_000 },
     retryBudget: { percent: f.retry_budget?.budget_percent ?? 20, minPerSecond: f.retry_budget?.min_retries_per_second ?? 3 },
     slowStartMs: f.slow_start ?? 0,
+    sticky:
+      f.sticky && f.sticky.enabled !== false
+        ? { cookie: f.sticky.cookie ?? 'SWITCHYARD_SERVER', ttlMs: f.sticky.ttl ?? 3_600_000, secure: f.sticky.secure ?? false, sameSite: f.sticky.same_site ?? 'Lax' }
+        : null,
     panicThreshold: f.panic_threshold ?? 0,
     consistentHash: {
       virtualNodes: ch.virtual_nodes ?? 150,

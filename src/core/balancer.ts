@@ -13,6 +13,7 @@ import { createProxy } from './proxy.ts';
 import { statusReport, type StatusReport } from './report.ts';
 import { slowStart } from './slow-start.ts';
 import { SharedState } from './state.ts';
+import { SessionTable } from './sticky.ts';
 import { CounterTable, Totals } from './stats.ts';
 import type { Backend, RequestInfo, UpstreamError } from './types.ts';
 
@@ -105,7 +106,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   state.onRecovered = (id) => guards.recovered(id);
   const budget = new RetryBudget(config.retryBudget.percent, config.retryBudget.minPerSecond);
   const ramp = slowStart(config, state, policyOptions);
+  const sessions = config.sticky ? new SessionTable(config.sticky.ttlMs) : undefined;
   const fetch = createProxy({
+    sessions,
     config,
     transport,
     guards,
@@ -180,7 +183,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     status: async () => {
       const reading = state.refresh();
       if (reading) await reading;
-      return statusReport({ config, state, counters, totals, events, startedAt, now: now(), guards, effectiveWeight: ramp.weight });
+      return statusReport({ config, state, counters, totals, events, startedAt, now: now(), guards, effectiveWeight: ramp.weight, sessions });
     },
     state,
     counters,

@@ -10,6 +10,7 @@ import type { Pool } from './pool.ts';
 import { badRequest, noServer, problemResponse, upstreamFailed, type AttemptReport } from './problems.ts';
 import { backoffMs, shouldRetry } from './retry.ts';
 import type { CounterTable, ServerCounters, Totals } from './stats.ts';
+import { mustIssue, newSessionId, readSticky, serverToken, stickyBackend, stickyCookie, type SessionTable } from './sticky.ts';
 import { UpstreamError, type Backend, type RequestInfo } from './types.ts';
 
 export interface ProxyDeps {
@@ -30,6 +31,8 @@ export interface ProxyDeps {
   describeUnavailable: () => string;
   /** Called once per request when its response is complete (body sent, failed or cancelled). */
   onDone?: (entry: RequestDone) => void;
+  /** Sticky sessions seen, when `config.sticky` is on. */
+  sessions?: SessionTable;
 }
 
 /** One finished request, for the access log and metrics. */
@@ -128,9 +131,14 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       return res;
     };
 
+    const sticky = config.sticky;
+    const stuck = sticky ? readSticky(request.headers.get('cookie'), sticky.cookie) : null;
+
     for (;;) {
       const t0 = now();
-      const backend = pool.pick(ctx, (b) => !tried.has(b.id) && guards.available(b, t0, panic));
+      const accept = (b: Backend) => !tried.has(b.id) && guards.available(b, t0, panic);
+      // A session's first attempt goes to its server while that one can take it.
+      const backend = (stuck && !tried.size && stickyBackend(pool.backends, stuck.token, accept)) || pool.pick(ctx, accept);
       if (!backend) {
         totals.count(false, now());
         if (attempts.length) return answer(problemResponse(upstreamFailed(url.pathname, attempts, 'no other server left to try')));
@@ -202,6 +210,14 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
         totals.count(res.status < 500, now());
         const out = downstreamHeaders(res.headers, transport.decodesBodies);
         if (config.servedByHeader) out.set(config.servedByHeader, backend.id);
+        if (sticky) {
+          const token = serverToken(backend.id);
+          const sid = stuck?.sid ?? newSessionId();
+          const t = now();
+          d.sessions?.touch(sid, backend.id, t);
+          const nowS = Math.floor(t / 1000);
+          if (mustIssue(stuck, token, nowS, sticky.ttlMs)) out.append('set-cookie', stickyCookie(sticky, { token, sid, issuedAt: nowS }));
+        }
         const buffered = (res as MaybeBuffered)[BUFFERED_BODY];
         if (buffered && !isBodyless(request.method, res.status)) {
           // Small body already read by the transport: no stream plumbing.

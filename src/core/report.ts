@@ -5,6 +5,7 @@ import type { Guards } from './guards.ts';
 import type { SharedState } from './state.ts';
 import { round1, type CounterTable, type Totals } from './stats.ts';
 import type { Backend, LastCheck, ServerStatus } from './types.ts';
+import type { SessionTable } from './sticky.ts';
 
 /** One server as `/api/stats` and `/api/servers` show it (snake_case). */
 export interface ServerReport {
@@ -37,6 +38,8 @@ export interface ServerReport {
   /** Until when passive health keeps it out (null: not ejected). */
   ejected_until: string | null;
   circuit: 'closed' | 'open' | 'half_open';
+  /** Sticky sessions on this server seen within the session ttl (0 when sticky sessions are off). */
+  sessions: number;
   /** While draining: seconds it has been draining (a rollout waits for active_connections 0). */
   draining_for_s: number | null;
 }
@@ -53,6 +56,8 @@ export interface StatusReport {
   requests_per_second: number;
   healthy_servers: number;
   total_servers: number;
+  /** Live sticky sessions seen by this instance; null when sticky sessions are off. */
+  sessions: number | null;
   storage: string;
   /** Whose requests the counters cover: this `process`, or one Workers `isolate`. */
   counters_scope: 'process' | 'isolate';
@@ -72,8 +77,10 @@ export function statusReport(input: {
   now: number;
   guards: Guards;
   effectiveWeight: (b: Backend, now: number) => number;
+  sessions?: SessionTable;
 }): StatusReport {
   const { state, counters, totals, now } = input;
+  const sessions = input.sessions?.count(now);
   const servers: Record<string, ServerReport> = {};
   let healthy = 0;
   for (const spec of state.backendsDoc.servers) {
@@ -111,6 +118,7 @@ export function statusReport(input: {
       next_check_at: rec?.next_check_at ? iso(rec.next_check_at) : null,
       ejected_until: ((t) => (t ? iso(t) : null))(input.guards.ejectedUntil(b.id, now)),
       circuit: input.guards.circuit(b.id, now),
+      sessions: sessions?.get(b.id) ?? 0,
       draining_for_s: spec.drained_at ? Math.round((now - spec.drained_at) / 100) / 10 : null,
     };
   }
@@ -124,6 +132,7 @@ export function statusReport(input: {
     requests_per_second: totals.perSecond(now),
     healthy_servers: healthy,
     total_servers: state.backendsDoc.servers.length,
+    sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
     storage: state.kind,
     counters_scope: 'process',
     servers,

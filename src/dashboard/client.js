@@ -139,7 +139,7 @@
     $('#errors').textContent = s.failed_requests;
     $('#error-rate').textContent = `${s.error_rate}%`;
     $('#rps').textContent = s.requests_per_second;
-    $('#sessions').textContent = s.sessions ?? 0;
+    $('#sessions').textContent = s.sessions ?? 'off';
     $('#uptime').textContent = `${s.uptime}s`;
     const tbody = $('#servers tbody');
     tbody.replaceChildren(

@@ -92,6 +92,7 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
         servers: [a, b, c].map((x) => ({ host: '127.0.0.1', port: x.port, weight: 1 })),
         health_check: { enabled: true, interval: 0.2, timeout: 0.5, rise: 2, fall: 2, path: '/health' },
         timeout: 2,
+        sticky: { cookie: 'SY', ttl: 60 },
         admin: { token: TOKEN },
         log_level: 'warn',
         ...options.config,
@@ -137,7 +138,9 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
       assert.equal(r.status, 302);
       assert.equal(r.headers.get('location'), '/elsewhere');
       const k = await fetch(`${lb.url}/cookies`);
-      assert.deepEqual(k.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+      const cookies = k.headers.getSetCookie();
+      assert.deepEqual(cookies.slice(0, 2), ['a=1; Path=/', 'b=2; Path=/; HttpOnly']);
+      assert.match(cookies[2] ?? '', /^SY=/, "the balancer's sticky cookie is a third, separate header");
       await k.arrayBuffer();
       const n = await get(`${lb.url}/status?code=204`);
       assert.equal(n.status, 204);
@@ -227,6 +230,18 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
       } finally {
         await d.close();
       }
+    });
+
+    it('keeps a client with the sticky cookie on one server', async () => {
+      const first = await fetch(`${lb.url}/echo`);
+      await first.arrayBuffer();
+      const home = first.headers.get('x-served-by');
+      const cookie = first.headers.getSetCookie().find((c) => c.startsWith('SY='))?.split(';')[0];
+      assert.ok(home && cookie, 'first answer names its server and sets the cookie');
+      const served = new Set<string | null>();
+      for (let i = 0; i < 6; i++) served.add((await get(`${lb.url}/echo`, { headers: { cookie } })).headers.get('x-served-by'));
+      assert.deepEqual([...served], [home]);
+      assert.equal((await stats()).servers[home].sessions >= 1, true);
     });
 
     it('cancels the upstream request when the client goes away', { skip: options.skip?.clientAbort }, async () => {

@@ -1,0 +1,108 @@
+import { fnv1a } from '../balancers/hash.ts';
+import type { Backend } from './types.ts';
+
+/** Sticky-session settings (`sticky` in the config). */
+export interface StickyConfig {
+  /** Cookie name. */
+  cookie: string;
+  /** Idle time after which a session ends (the cookie's Max-Age, renewed while in use). */
+  ttlMs: number;
+  secure: boolean;
+  sameSite: 'Lax' | 'Strict' | 'None';
+}
+
+/** What a client's sticky cookie says: the server's token, the session id, when it was issued (epoch s). */
+export interface StickyValue {
+  token: string;
+  sid: string;
+  issuedAt: number;
+}
+
+const tokens = new Map<string, string>();
+
+/** The opaque token naming a server in the cookie (a hash: backend addresses stay private). */
+export function serverToken(id: string): string {
+  let t = tokens.get(id);
+  if (t === undefined) {
+    t = fnv1a(id).toString(36);
+    if (tokens.size < 10_000) tokens.set(id, t);
+  }
+  return t;
+}
+
+/**
+ * The server a sticky cookie names, if `accept` allows it. A backup server
+ * keeps its sessions only while no primary is accepted (as the pool would pick).
+ */
+export function stickyBackend(backends: readonly Backend[], token: string, accept: (b: Backend) => boolean): Backend | undefined {
+  const b = backends.find((x) => serverToken(x.id) === token);
+  if (!b || !accept(b)) return undefined;
+  if (b.backup && backends.some((x) => !x.backup && accept(x))) return undefined;
+  return b;
+}
+
+/** Reads the sticky cookie from a `Cookie` header; null when absent or not in this format. */
+export function readSticky(cookieHeader: string | null, name: string): StickyValue | null {
+  if (!cookieHeader) return null;
+  for (const part of cookieHeader.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const m = /^([0-9a-z]{1,8})\.([0-9a-f]{16})\.(\d{1,12})$/.exec(part.slice(eq + 1).trim());
+    if (m) return { token: m[1], sid: m[2], issuedAt: Number(m[3]) };
+  }
+  return null;
+}
+
+/** The `Set-Cookie` value that (re)issues a session: HttpOnly, Path=/, Max-Age = ttl. */
+export function stickyCookie(c: StickyConfig, v: StickyValue): string {
+  return `${c.cookie}=${v.token}.${v.sid}.${v.issuedAt}; Path=/; Max-Age=${Math.round(c.ttlMs / 1000)}; HttpOnly; SameSite=${c.sameSite}${c.secure || c.sameSite === 'None' ? '; Secure' : ''}`;
+}
+
+/**
+ * Whether the response must set the cookie: no valid cookie, another server
+ * now serves the client, or it is past half its life (so an active session
+ * does not expire: the timeout counts from the last renewal).
+ */
+export function mustIssue(current: StickyValue | null, token: string, nowS: number, ttlMs: number): boolean {
+  return current === null || current.token !== token || nowS - current.issuedAt >= ttlMs / 2000;
+}
+
+/** A new random session id (16 hex digits). */
+export function newSessionId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/**
+ * The sessions this instance has seen within the ttl, by server: counted for
+ * `/api/stats`, not used for routing (the cookie carries the server). Bounded:
+ * beyond `limit` sessions the least recently seen are forgotten.
+ */
+export class SessionTable {
+  private readonly seen = new Map<string, { server: string; at: number }>();
+  private readonly ttlMs: number;
+  private readonly limit: number;
+  constructor(ttlMs: number, limit = 100_000) {
+    this.ttlMs = ttlMs;
+    this.limit = limit;
+  }
+
+  touch(sid: string, server: string, now: number): void {
+    this.seen.delete(sid);
+    this.seen.set(sid, { server, at: now });
+    if (this.seen.size > this.limit) this.seen.delete(this.seen.keys().next().value!);
+  }
+
+  /** Live sessions per server id (expired ones are dropped). */
+  count(now: number): Map<string, number> {
+    for (const [sid, s] of this.seen) {
+      if (now - s.at < this.ttlMs) break; // insertion order is last-seen order
+      this.seen.delete(sid);
+    }
+    const out = new Map<string, number>();
+    for (const s of this.seen.values()) out.set(s.server, (out.get(s.server) ?? 0) + 1);
+    return out;
+  }
+}
