@@ -47,6 +47,10 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   }
   family('switchyard_health_transitions_total', 'counter', 'Health, ejection and circuit transitions per server.');
   for (const s of servers) out.push(`switchyard_health_transitions_total{server="${label(s.id)}"} ${balancer.counters.get(s.id).transitions}`);
+  if (report.sessions !== null) {
+    family('switchyard_sticky_sessions', 'gauge', 'Live sticky sessions on each server seen by this instance.');
+    for (const s of servers) out.push(`switchyard_sticky_sessions{server="${label(s.id)}"} ${s.sessions}`);
+  }
   family('switchyard_retries_total', 'counter', 'Extra attempts made on other servers.');
   out.push(`switchyard_retries_total ${balancer.totals.retries}`);
   family('switchyard_healthy_servers', 'gauge', 'Servers healthy and not draining.');

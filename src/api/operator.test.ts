@@ -56,6 +56,16 @@ describe('operator surface: metrics, access log, CORS, OpenAPI', () => {
     await assert.rejects(parsePrometheus('switchyard_up{server="x" 1\n'), /prometheus parser/, 'the parser rejects malformed text');
   });
 
+  it('GET /api/metrics counts sticky sessions per server when they are on', { skip: PROMETHEUS_MISSING }, async () => {
+    const metrics = async (app: ReturnType<typeof make>) => parsePrometheus(await (await app.request('/api/metrics', {}, local)).text());
+    assert.ok(!(await metrics(make(testConfig([a.url])))).some((f) => f.name === 'switchyard_sticky_sessions'), 'absent when off');
+    const app = make(testConfig([a.url, b.url], { sticky: { cookie: 'SY', ttlMs: 60_000, secure: false, sameSite: 'Lax' } }));
+    for (let i = 0; i < 3; i++) await (await app.request('/echo', {}, local)).arrayBuffer();
+    const family = (await metrics(app)).find((f) => f.name === 'switchyard_sticky_sessions')!;
+    assert.equal(family.type, 'gauge');
+    assert.equal(family.samples.reduce((n, x) => n + x.value, 0), 3, 'three cookie-less clients, three sessions');
+  });
+
   it('writes one JSON access-log line per request, or Apache combined', async () => {
     const lines: string[] = [];
     const app = make(testConfig([a.url], { accessLog: 'json' }), lines);
