@@ -106,4 +106,37 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone`);
     await page.screenshot({ path: join(OUT, 'dashboard-phone.png') });
   });
+
+  it('asks for the admin token when a write needs one, and keeps it for this session only', async () => {
+    const token = 'dashboard-test-token';
+    const locked = await startEntry('node', ['--config', writeConfig({ load_balancer: { port: 0 }, servers: backends.map((b) => ({ url: b.url })), admin: { token }, log_level: 'warn' })]);
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      const prompts: string[] = [];
+      tab.on('dialog', (d) => {
+        prompts.push(d.message());
+        void d.accept(token);
+      });
+      await tab.goto(`${locked.url}/api/dashboard`);
+      const [a, b] = backends;
+      await tab.click(`#servers tr[data-id="${a.id}"] button.drain`);
+      await tab.waitForSelector(`#servers tr[data-id="${a.id}"] .badge.draining`);
+      assert.equal(prompts.length, 1, 'asked once');
+      assert.match(prompts[0], /token/i);
+      const kept = await tab.evaluate(() => ({ session: sessionStorage.getItem('switchyard-token'), local: localStorage.length, cookie: document.cookie }));
+      assert.deepEqual(kept, { session: token, local: 0, cookie: '' });
+      await tab.reload();
+      await tab.click(`#servers tr[data-id="${b.id}"] button.drain`);
+      await tab.waitForSelector(`#servers tr[data-id="${b.id}"] .badge.draining`);
+      assert.equal(prompts.length, 1, 'the session keeps the token across a reload');
+      const fresh = await (await context.browser()!.newContext()).newPage();
+      await fresh.goto(`${locked.url}/api/dashboard`);
+      assert.equal(await fresh.evaluate(() => sessionStorage.getItem('switchyard-token')), null, 'another session starts without it');
+      await fresh.context().close();
+    } finally {
+      await context.close();
+      await locked.stop('SIGKILL');
+    }
+  });
 });
