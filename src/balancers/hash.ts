@@ -2,35 +2,34 @@ import type { Digest, HashFunctionName, PickContext } from './types.ts';
 
 const encoder = new TextEncoder();
 
-/** True when every code unit of `s` is ASCII, so its UTF-8 bytes are its char codes. */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
+/**
+ * Folds `step` over the UTF-8 bytes of `s` from `h`. ASCII (the common case:
+ * paths, addresses) is read in place; from the first other character on, the
+ * rest is encoded (the ASCII prefix is already its own UTF-8).
+ */
+function foldUtf8(s: string, h: number, step: (h: number, byte: number) => number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) {
+      for (const b of encoder.encode(s.slice(i))) h = step(h, b);
+      return h;
+    }
+    h = step(h, c);
+  }
+  return h;
 }
+
+const fnvStep = (h: number, b: number) => Math.imul(h ^ b, 0x01000193);
+const djb2Step = (h: number, b: number) => (Math.imul(h, 33) + b) >>> 0;
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `s`. */
 export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  if (isAscii(s)) {
-    // Same bytes as UTF-8, without allocating them (the common case: paths, addresses).
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    return h >>> 0;
-  }
-  const bytes = encoder.encode(s);
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return h >>> 0;
+  return foldUtf8(s, 0x811c9dc5, fnvStep) >>> 0;
 }
 
 /** Bernstein's djb2 (h × 33 + c) over the UTF-8 bytes, as uint32. */
 export function djb2(s: string): number {
-  let h = 5381;
-  if (isAscii(s)) {
-    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 33) + s.charCodeAt(i)) >>> 0;
-    return h;
-  }
-  const bytes = encoder.encode(s);
-  for (let i = 0; i < bytes.length; i++) h = (Math.imul(h, 33) + bytes[i]) >>> 0;
-  return h >>> 0;
+  return foldUtf8(s, 5381, djb2Step) >>> 0;
 }
 
 function firstWord(digest: Uint8Array): number {
