@@ -31,10 +31,10 @@ export interface SelectionPolicy {
 
 export type HashFunctionName = 'fnv1a' | 'djb2' | 'md5' | 'sha1';
 
-/** Options shared by every factory; each policy reads what it needs. */
 /** A cryptographic digest of `text`'s UTF-8 bytes (MD5 or SHA-1), supplied by the runtime's entry. */
 export type Digest = (algorithm: 'md5' | 'sha1', text: string) => Uint8Array;
 
+/** Options shared by every factory; each policy reads what it needs. */
 export interface PolicyOptions {
   load: LoadView;
   /** For `md5`/`sha1` hash functions; the others need none. */

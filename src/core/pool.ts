@@ -1,6 +1,7 @@
 import { createPolicy } from '../balancers/registry.ts';
 import type { PickContext, PolicyOptions, SelectionPolicy } from '../balancers/types.ts';
 import type { Algorithm } from '../config/types.ts';
+import { serverToken } from './sticky.ts';
 import type { Backend, BackendSpec } from './types.ts';
 
 /** Thrown for a server spec the core cannot use (the API turns it into a 400). */
@@ -39,6 +40,8 @@ export function backendFromSpec(spec: BackendSpec): Backend {
 export interface Pool {
   readonly backends: readonly Backend[];
   readonly byId: ReadonlyMap<string, Backend>;
+  /** Backends by the opaque token sticky cookies carry. */
+  readonly byToken: ReadonlyMap<string, Backend>;
   /** The best backend `accept` allows: a primary when any is allowed, else a backup. */
   pick(ctx: PickContext, accept: (b: Backend) => boolean): Backend | undefined;
 }
@@ -51,6 +54,7 @@ export function createPool(backends: readonly Backend[], algorithm: Algorithm, o
   return {
     backends,
     byId: new Map(backends.map((b) => [b.id, b])),
+    byToken: new Map(backends.map((b) => [serverToken(b.id), b])),
     pick(ctx, accept) {
       return first.pick(ctx, accept) ?? second?.pick(ctx, accept);
     },

@@ -138,7 +138,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       const t0 = now();
       const accept = (b: Backend) => !tried.has(b.id) && guards.available(b, t0, panic);
       // A session's first attempt goes to its server while that one can take it.
-      const backend = (stuck && !tried.size && stickyBackend(pool.backends, stuck.token, accept)) || pool.pick(ctx, accept);
+      const backend = (stuck && !tried.size && stickyBackend(pool, stuck.token, accept)) || pool.pick(ctx, accept);
       if (!backend) {
         totals.count(false, now());
         if (attempts.length) return answer(problemResponse(upstreamFailed(url.pathname, attempts, 'no other server left to try')));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backends } from '../balancers/fixtures.ts';
+import { backends, options } from '../balancers/fixtures.ts';
+import { createPool } from './pool.ts';
 import { mustIssue, newSessionId, readSticky, serverToken, SessionTable, stickyBackend, stickyCookie, type StickyConfig } from './sticky.ts';
 
 const config: StickyConfig = { cookie: 'SY', ttlMs: 600_000, secure: false, sameSite: 'Lax' };
@@ -43,7 +44,7 @@ describe('sticky cookie', () => {
 describe('stickyBackend', () => {
   const [a, b, c] = backends([1, 1, 1]);
   const bk = { ...c, backup: true };
-  const list = [a, b, bk];
+  const list = createPool([a, b, bk], 'round_robin', options());
   const all = () => true;
   it('finds the named server when accepted', () => assert.equal(stickyBackend(list, serverToken(b.id), all), b));
   it('gives none for an unknown token or a refused server', () => {

@@ -1,4 +1,5 @@
 import { fnv1a } from '../balancers/hash.ts';
+import type { Pool } from './pool.ts';
 import type { Backend } from './types.ts';
 
 /** Sticky-session settings (`sticky` in the config). */
@@ -18,26 +19,19 @@ export interface StickyValue {
   issuedAt: number;
 }
 
-const tokens = new Map<string, string>();
-
 /** The opaque token naming a server in the cookie (a hash: backend addresses stay private). */
 export function serverToken(id: string): string {
-  let t = tokens.get(id);
-  if (t === undefined) {
-    t = fnv1a(id).toString(36);
-    if (tokens.size < 10_000) tokens.set(id, t);
-  }
-  return t;
+  return fnv1a(id).toString(36);
 }
 
 /**
  * The server a sticky cookie names, if `accept` allows it. A backup server
  * keeps its sessions only while no primary is accepted (as the pool would pick).
  */
-export function stickyBackend(backends: readonly Backend[], token: string, accept: (b: Backend) => boolean): Backend | undefined {
-  const b = backends.find((x) => serverToken(x.id) === token);
+export function stickyBackend(pool: Pool, token: string, accept: (b: Backend) => boolean): Backend | undefined {
+  const b = pool.byToken.get(token);
   if (!b || !accept(b)) return undefined;
-  if (b.backup && backends.some((x) => !x.backup && accept(x))) return undefined;
+  if (b.backup && pool.backends.some((x) => !x.backup && accept(x))) return undefined;
   return b;
 }
 
