@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startBackend, type TestBackend } from './fixtures/backends.ts';
+import { bytesStream, countBytes } from './fixtures/streams.ts';
 import { startEntry, writeConfig, type Running } from './conformance/harness.ts';
 
 const GiB = 1024 * 1024 * 1024;
@@ -49,9 +50,7 @@ describe('1 GiB bodies through the balancer on Node', { skip, timeout: 180_000 }
     const { result: got, peak } = await peakRss(lb.child.pid!, async () => {
       const res = await fetch(`${lb.url}/download?bytes=${GiB}`);
       assert.equal(res.status, 200);
-      let n = 0;
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) n += chunk.byteLength;
-      return n;
+      return countBytes(res.body);
     });
     console.log(`1 GiB download: ${got} bytes received; balancer peak RSS ${mib(peak)}`);
     assert.equal(got, GiB);
@@ -59,15 +58,7 @@ describe('1 GiB bodies through the balancer on Node', { skip, timeout: 180_000 }
   });
 
   it('streams a 1 GiB upload in bounded memory (and does not keep it for replay)', async () => {
-    const chunk = new Uint8Array(1024 * 1024).fill(7);
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(ctrl) {
-        if (sent >= GiB) return ctrl.close();
-        sent += chunk.length;
-        ctrl.enqueue(chunk);
-      },
-    });
+    const body = bytesStream(GiB, 7);
     const { result: echoed, peak } = await peakRss(lb.child.pid!, async () => {
       const res = await fetch(`${lb.url}/echo`, { method: 'PUT', body, duplex: 'half' } as RequestInit);
       assert.equal(res.status, 200);

@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { parsePrometheus, PROMETHEUS_MISSING } from '../fixtures/prometheus.ts';
+import { bytesStream, countBytes } from '../fixtures/streams.ts';
 import { startEntry, writeConfig, type Running, type RuntimeName } from './harness.ts';
 
 /** Starts a balancer with this config (the file format) and returns where it listens. */
@@ -168,19 +169,8 @@ export function runConformance(name: string, start: Starter, options: SuiteOptio
     it('streams 64 MiB down and up', async () => {
       const size = 64 * 1024 * 1024;
       const down = await fetch(`${lb.url}/download?bytes=${size}`);
-      let got = 0;
-      for await (const chunk of down.body as unknown as AsyncIterable<Uint8Array>) got += chunk.byteLength;
-      assert.equal(got, size);
-      const chunk = new Uint8Array(1024 * 1024).fill(1);
-      let sent = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(ctrl) {
-          if (sent >= size) return ctrl.close();
-          sent += chunk.length;
-          ctrl.enqueue(chunk);
-        },
-      });
-      const up = await fetch(`${lb.url}/echo`, { method: 'PUT', body, duplex: 'half' } as RequestInit);
+      assert.equal(await countBytes(down.body), size);
+      const up = await fetch(`${lb.url}/echo`, { method: 'PUT', body: bytesStream(size), duplex: 'half' } as RequestInit);
       assert.equal(up.status, 200);
       assert.equal((JSON.parse(await up.text()) as { body_bytes: number }).body_bytes, size);
     });
