@@ -1,6 +1,7 @@
 /** The `switchyard` command and its subcommands, run as a user would. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ROOT, startEntry, type Running } from './conformance/harness.ts';
 
@@ -15,6 +16,36 @@ function run(args: string[], timeoutMs = 60_000): Promise<{ code: number | null;
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((r) => child.once('exit', (code) => (clearTimeout(timer), r({ code, stdout, stderr }))));
 }
+
+/** Spawns `switchyard ARGS`; resolves once its output matches `ready`, with the output so far and a stop function. */
+function spawnUntil(args: string[], ready: RegExp, timeoutMs = 20_000): Promise<{ out: () => string; match: RegExpExecArray; stop: (signal?: NodeJS.Signals) => Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => void stop('SIGKILL').then(() => reject(new Error(`no ${ready} within ${timeoutMs} ms:\n${out}`))), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d;
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ out: () => out, match, stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ${ready}:\n${out}`));
+    });
+  });
+}
+
+const SCRIPT = '/usr/bin/script';
 
 describe('switchyard command', { timeout: 120_000 }, () => {
   let lb: Running;
@@ -61,6 +92,41 @@ describe('switchyard command', { timeout: 120_000 }, () => {
     assert.ok(rep.latency_ms.p99 >= 100, 'the demo backends add 100 and 200 ms');
   });
 
+  it('loadtest prints its report as text, with no progress bar when not on a terminal', async () => {
+    const r = await run(['loadtest', '--url', `${lb.url}/`, '--requests', '60', '--concurrency', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^60 requests in [\d.]+ s: \d+ req\/s, 0 errors$/m);
+    assert.match(r.stdout, /^latency p50 \d+ ms +p90 \d+ ms +p99 \d+ ms +max \d+ ms$/m);
+    assert.match(r.stdout, /^status 200: 60$/m);
+    assert.equal((r.stdout.match(/^127\.0\.0\.1:\d+ +20 +33\.3%$/gm) ?? []).length, 3, r.stdout);
+    assert.doesNotMatch(r.stderr, /running/, 'no progress bar when stderr is not a terminal');
+  });
+
+  it('loadtest draws a progress bar on a terminal', { skip: existsSync(SCRIPT) ? false : `${SCRIPT} (util-linux) gives the command a terminal and is not installed` }, () => {
+    const cmd = `${process.execPath} ${BIN} loadtest --url ${lb.url}/ --requests 60 --concurrency 4`;
+    const r = spawnSync(SCRIPT, ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const bar = r.stdout.match(/running\S* \[[= ]*\] \d+%/g) ?? [];
+    assert.ok(bar.length >= 2, `progress updates: ${JSON.stringify(r.stdout.slice(0, 400))}`);
+    assert.match(r.stdout, /status 200: 60/);
+  });
+
+  it('monitor redraws its table in place every interval until Ctrl-C', async () => {
+    const m = await spawnUntil(['monitor', '--url', lb.url, '--interval', '1'], /(\x1b\[2J\x1b\[H[^]*){2}/);
+    assert.match(m.out(), /algorithm round_robin/);
+    assert.match(m.out(), /refresh 1s · Ctrl-C quits/);
+    await m.stop('SIGINT'); // resolves once the process has ended (by the signal, as a shell's Ctrl-C ends it)
+  });
+
+  it('demo starts three backends (0, 100, 200 ms slower) and a balancer over them; SIGTERM stops it', async () => {
+    const d = await spawnUntil(['demo', '--port', '0'], /listening on (http:\/\/\S+)[^]*(backend:[^\n]*\n[^]*){3}/);
+    const url = d.match[1];
+    const served = new Set<string>();
+    for (let i = 0; i < 3; i++) served.add((await fetch(`${url}/`)).headers.get('x-served-by') ?? '');
+    assert.equal(served.size, 3);
+    assert.equal(await d.stop('SIGTERM'), 0);
+  });
+
   it('monitor --once prints the table; add-server, drain and remove-server change the balancer', async () => {
     const once = await run(['monitor', '--url', lb.url, '--once']);
     assert.equal(once.code, 0, once.stderr);
@@ -74,6 +140,19 @@ describe('switchyard command', { timeout: 120_000 }, () => {
     const gone = await run(['monitor', 'remove-server', '127.0.0.1:9', '--url', lb.url]);
     assert.equal(gone.code, 2);
     assert.match(gone.stderr, /404/);
+  });
+
+  it('backend --delay and --fail-rate shape every answer', async () => {
+    const b = await spawnUntil(['backend', '--port', '0', '--delay', '0.2', '--fail-rate', '1'], /listening on (http:\/\/\S+)/);
+    try {
+      const t0 = performance.now();
+      const res = await fetch(`${b.match[1]}/x`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 500);
+      assert.ok(performance.now() - t0 >= 200, 'delayed by 0.2 s');
+    } finally {
+      await b.stop();
+    }
   });
 
   it('backend serves /health and echoes with its name', async () => {
