@@ -1,6 +1,6 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
-import type { Digest } from './balancers/types.ts';
+import type { Digest } from './policies/types.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';

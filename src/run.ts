@@ -10,7 +10,7 @@ import { tickPeriodMs } from './health/round.ts';
 import { startDemoBackends } from './demo/start.ts';
 import type { ConnEnv, ServeFn, Served } from './serving.ts';
 import type { Transport } from './transport/types.ts';
-import type { Digest } from './balancers/types.ts';
+import type { Digest } from './policies/types.ts';
 
 export interface RunDeps {
   argv: string[];

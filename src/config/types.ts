@@ -1,5 +1,5 @@
 import type { StickyConfig } from '../core/sticky.ts';
-import type { HashFunctionName } from '../balancers/types.ts';
+import type { HashFunctionName } from '../policies/types.ts';
 
 /** Canonical algorithm names (aliases such as `p2c` are resolved by the config layer). */
 export type Algorithm =

@@ -1,4 +1,4 @@
-import type { Digest, PolicyOptions } from '../balancers/types.ts';
+import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import { observePassive } from '../health/observe.ts';
 import { httpProbe, type HealthProbe } from '../health/probe.ts';

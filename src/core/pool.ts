@@ -1,5 +1,5 @@
-import { createPolicy } from '../balancers/registry.ts';
-import type { PickContext, PolicyOptions, SelectionPolicy } from '../balancers/types.ts';
+import { createPolicy } from '../policies/registry.ts';
+import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/types.ts';
 import type { Algorithm } from '../config/types.ts';
 import { serverToken } from './sticky.ts';
 import type { Backend, BackendSpec } from './types.ts';

@@ -1,4 +1,4 @@
-import type { PickContext } from '../balancers/types.ts';
+import type { PickContext } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import { BUFFERED_BODY, type MaybeBuffered, type Transport } from '../transport/types.ts';
 import { prepareBody, type PreparedBody } from './body.ts';

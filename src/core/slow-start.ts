@@ -1,4 +1,4 @@
-import type { PolicyOptions } from '../balancers/types.ts';
+import type { PolicyOptions } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import { createPool, type Pool } from './pool.ts';
 import type { SharedState } from './state.ts';

@@ -1,4 +1,4 @@
-import type { PolicyOptions } from '../balancers/types.ts';
+import type { PolicyOptions } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import type { StateStore } from '../storage/types.ts';
 import { backendFromSpec, createPool, type Pool } from './pool.ts';

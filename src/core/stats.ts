@@ -1,4 +1,4 @@
-import type { LoadView } from '../balancers/types.ts';
+import type { LoadView } from '../policies/types.ts';
 
 const SAMPLES = 1024;
 /** Decay time of the peak-EWMA latency (Finagle's default is 10 s). */

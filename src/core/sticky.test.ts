@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backends, options } from '../balancers/fixtures.ts';
+import { backends, options } from '../policies/fixtures.ts';
 import { createPool } from './pool.ts';
 import { mustIssue, newSessionId, readSticky, serverToken, SessionTable, stickyBackend, stickyCookie, type StickyConfig } from './sticky.ts';
 

@@ -1,4 +1,4 @@
-import { fnv1a } from '../balancers/hash.ts';
+import { fnv1a } from '../policies/hash.ts';
 import type { Pool } from './pool.ts';
 import type { Backend } from './types.ts';
 

@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Miniflare } from 'miniflare';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { startMiniflare } from '../fixtures/worker.ts';
-import { consistentHash } from '../../src/balancers/consistent-hash.ts';
-import { always, ctx, options } from '../../src/balancers/fixtures.ts';
+import { consistentHash } from '../../src/policies/consistent-hash.ts';
+import { always, ctx, options } from '../../src/policies/fixtures.ts';
 import { backendFromSpec } from '../../src/core/pool.ts';
 
 const TOKEN = 'edge-admin-token';
