@@ -1,7 +1,7 @@
 /** Nanoseconds per pick for every policy at 3, 100 and 1,000 servers, equal and mixed weights. */
 import { policies } from '../src/policies/registry.ts';
 import { backends, ctx, options } from '../src/policies/fixtures.ts';
-import type { Algorithm } from '../src/config/types.ts';
+import type { Algorithm } from '../src/policies/registry.ts';
 
 const SIZES = [3, 100, 1000];
 const PICKS = 200_000;

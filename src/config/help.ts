@@ -1,3 +1,19 @@
+import { describeAlgorithms } from '../policies/registry.ts';
+
+/** `text` wrapped at `width` columns, every line after the first indented by `indent` spaces. */
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width - indent) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
 /** The text of `--help`. */
 export const HELP = `Usage: switchyard [flags]      (npm start -- [flags] | bun run src/node.ts [flags] | deno task start [flags])
 
@@ -5,8 +21,7 @@ Flags (override env, which overrides the config file, which overrides defaults):
   --config FILE          JSON config file (seed 004's config.json or the native format); env LB_CONFIG
   --servers FILE         JSON list of servers [{"host","port","weight"}] or [{"url"}]; replaces the file's list
   --backend URL[=WEIGHT] a backend server; repeat for more; replaces the file's list
-  --algorithm NAME       round_robin (default), weighted_round_robin, least_connections, random,
-                         power_of_two (p2c), least_response_time, ip_hash, consistent_hash, maglev, first
+  --algorithm NAME       ${wrap(`${describeAlgorithms()}; default round_robin`, 100, 25)}
   --port N               listen port (default 8080; 0 picks a free one)
   --host H               listen address (default 127.0.0.1)
   --access-log FORMAT    json (default), combined (Apache) or off; one line per request at LOG_LEVEL info

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { algorithmNames } from '../policies/registry.ts';
 import { parseBytes, parseDuration } from './duration.ts';
 
 /** True when `s` is `/pattern/flags` with a pattern JavaScript accepts. */
@@ -13,23 +14,7 @@ export function isRegex(s: string): boolean {
   }
 }
 
-/** Algorithm names accepted in config, with their canonical name. */
-export const ALGORITHMS = {
-  round_robin: 'round_robin',
-  weighted_round_robin: 'round_robin',
-  least_connections: 'least_connections',
-  least_conn: 'least_connections',
-  random: 'random',
-  power_of_two: 'power_of_two',
-  p2c: 'power_of_two',
-  least_response_time: 'least_response_time',
-  ip_hash: 'ip_hash',
-  consistent_hash: 'consistent_hash',
-  maglev: 'maglev',
-  first: 'first',
-} as const;
-
-const names = Object.keys(ALGORITHMS).join(', ');
+const names = algorithmNames.join(', ');
 
 const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
   v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(min, `must be ${what}`), v.maxValue(max, `must be ${what}`));
@@ -115,7 +100,7 @@ export const FileSchema = v.strictObject({
     v.strictObject({
       host: v.optional(v.pipe(v.string('must be a host name or IP address'), v.minLength(1, 'must not be empty'))),
       port: v.optional(integer(0, 65535, 'an integer 0-65535 (0: any free port)')),
-      algorithm: v.optional(v.picklist(Object.keys(ALGORITHMS) as Array<keyof typeof ALGORITHMS>, `must be one of ${names}`)),
+      algorithm: v.optional(v.picklist(algorithmNames, `must be one of ${names}`)),
     }),
   ),
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),

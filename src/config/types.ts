@@ -1,17 +1,17 @@
-import type { StickyConfig } from '../core/sticky.ts';
+import type { Algorithm } from '../policies/registry.ts';
 import type { HashFunctionName } from '../policies/types.ts';
 
-/** Canonical algorithm names (aliases such as `p2c` are resolved by the config layer). */
-export type Algorithm =
-  | 'round_robin'
-  | 'least_connections'
-  | 'random'
-  | 'power_of_two'
-  | 'least_response_time'
-  | 'ip_hash'
-  | 'consistent_hash'
-  | 'maglev'
-  | 'first';
+export type { Algorithm };
+
+/** Sticky-session settings (`sticky` in the config). */
+export interface StickyConfig {
+  /** Cookie name. */
+  cookie: string;
+  /** Idle time after which a session ends (the cookie's Max-Age, renewed while in use). */
+  ttlMs: number;
+  secure: boolean;
+  sameSite: 'Lax' | 'Strict' | 'None';
+}
 
 /** A configured server, normalised: always a URL, never host/port separately. */
 export interface ServerConfig {

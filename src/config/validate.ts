@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import type { Config, ServerConfig } from './types.ts';
 import { problemLine, problemsOf } from './issues.ts';
 import { parseJson } from './json.ts';
-import { ALGORITHMS, FileSchema, type FileOutput } from './schema.ts';
+import { canonicalAlgorithm } from '../policies/registry.ts';
+import { FileSchema, type FileOutput } from './schema.ts';
 
 /**
  * Parses config file text: the object, or one line naming `label`, line and
@@ -52,7 +53,7 @@ function normalise(f: FileOutput): Config {
   return {
     host: f.load_balancer?.host ?? '127.0.0.1',
     port: f.load_balancer?.port ?? 8080,
-    algorithm: ALGORITHMS[f.load_balancer?.algorithm ?? 'round_robin'],
+    algorithm: canonicalAlgorithm(f.load_balancer?.algorithm ?? 'round_robin'),
     servers: (f.servers ?? []).map((s) => {
       const url = 'url' in s ? s.url.replace(/\/+$/, '') : `http://${s.host.includes(':') && !s.host.startsWith('[') ? `[${s.host}]` : s.host}:${s.port}`;
       return { url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) };

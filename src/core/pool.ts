@@ -1,6 +1,6 @@
 import { createPolicy } from '../policies/registry.ts';
 import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/types.ts';
-import type { Algorithm } from '../config/types.ts';
+import type { Algorithm } from '../policies/registry.ts';
 import { serverToken } from './sticky.ts';
 import type { Backend, BackendSpec } from './types.ts';
 

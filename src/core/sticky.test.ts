@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backends, options } from '../policies/fixtures.ts';
 import { createPool } from './pool.ts';
-import { mustIssue, newSessionId, readSticky, serverToken, SessionTable, stickyBackend, stickyCookie, type StickyConfig } from './sticky.ts';
+import { mustIssue, newSessionId, readSticky, serverToken, SessionTable, stickyBackend, stickyCookie } from './sticky.ts';
+import type { StickyConfig } from '../config/types.ts';
 
 const config: StickyConfig = { cookie: 'SY', ttlMs: 600_000, secure: false, sameSite: 'Lax' };
 

@@ -1,16 +1,7 @@
+import type { StickyConfig } from '../config/types.ts';
 import { fnv1a } from '../policies/hash.ts';
 import type { Pool } from './pool.ts';
 import type { Backend } from './types.ts';
-
-/** Sticky-session settings (`sticky` in the config). */
-export interface StickyConfig {
-  /** Cookie name. */
-  cookie: string;
-  /** Idle time after which a session ends (the cookie's Max-Age, renewed while in use). */
-  ttlMs: number;
-  secure: boolean;
-  sameSite: 'Lax' | 'Strict' | 'None';
-}
 
 /** What a client's sticky cookie says: the server's token, the session id, when it was issued (epoch s). */
 export interface StickyValue {
