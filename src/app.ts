@@ -6,7 +6,7 @@ import { createBalancer, type Balancer } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { problemResponse } from './core/problems.ts';
 import type { Config } from './config/types.ts';
-import { memoryStore } from './storage/memory.ts';
+import { createStore } from './storage/registry.ts';
 import type { StateStore } from './storage/types.ts';
 import type { Transport } from './transport/types.ts';
 import type { HealthProbe } from './health/probe.ts';
@@ -45,7 +45,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   const log = platform.log ?? createLogger(config.logLevel);
   const balancer = createBalancer({
     config,
-    store: platform.store ?? memoryStore(),
+    store: platform.store ?? createStore('memory'),
     transport: platform.transport,
     probe: platform.probe,
     log,

@@ -9,6 +9,8 @@ import { createLogger } from './core/log.ts';
 import { tickPeriodMs } from './health/round.ts';
 import { startDemoBackends } from './demo/start.ts';
 import type { ConnEnv, ServeFn, Served } from './serving.ts';
+import { createStore, StoreUnavailableError } from './storage/registry.ts';
+import type { StateStore } from './storage/types.ts';
 import type { Transport } from './transport/types.ts';
 import type { Digest } from './policies/types.ts';
 
@@ -36,7 +38,16 @@ export async function runBalancer(d: RunDeps): Promise<void> {
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
   if (demo) config.servers = demo.servers;
 
-  const { app, balancer } = createApp({ config, transport: d.transport, digest: d.digest, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
+  let store: StateStore;
+  try {
+    store = createStore(config.storage);
+  } catch (e) {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+    // The same config file serves the edge too: here, state lives in this process.
+    log.warn(`${e.message}; this process keeps its state in memory`);
+    store = createStore('memory');
+  }
+  const { app, balancer } = createApp({ config, store, transport: d.transport, digest: d.digest, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
 
   let server: Served;
   try {

@@ -60,6 +60,16 @@ describe('command line (npm start)', () => {
     }
   });
 
+  it('an edge-only storage in a shared config file warns and keeps state in memory', async () => {
+    const lb = await startEntry('node', ['--config', writeConfig({ load_balancer: { port: 0 }, servers: [{ url: 'http://127.0.0.1:9' }], storage: 'kv', health_check: { enabled: false } })]);
+    try {
+      assert.match(lb.output(), /storage "kv" needs the SWITCHYARD_KV binding .*; this process keeps its state in memory/);
+      assert.equal(((await (await fetch(`${lb.url}/api/stats`)).json()) as { storage: string }).storage, 'memory');
+    } finally {
+      await lb.stop('SIGKILL');
+    }
+  });
+
   it('with nothing configured, starts three demo backends and balances over them', async () => {
     const lb = await startEntry('node', ['--port', '0'], { LOG_LEVEL: 'warn' });
     try {

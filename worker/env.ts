@@ -1,8 +1,8 @@
 import { parseConfigText, validateConfig } from '../src/config/validate.ts';
 import type { Config } from '../src/config/types.ts';
-import { durableObjectStore, type StateObjectStub } from '../src/storage/durable-object.ts';
-import { kvStore, type KVLike } from '../src/storage/kv.ts';
-import { memoryStore } from '../src/storage/memory.ts';
+import type { StateObjectStub } from '../src/storage/durable-object.ts';
+import type { KVLike } from '../src/storage/kv.ts';
+import { createStore } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import type { RoundResult } from '../src/health/round.ts';
 
@@ -70,12 +70,10 @@ export function stateObject(env: Env): StateObjectStub & EdgeObjectRpc {
   return env.SWITCHYARD_STATE.get(env.SWITCHYARD_STATE.idFromName('switchyard'));
 }
 
-/** The store the config names, over this environment's bindings. */
+/** The store the config names, over this environment's bindings (`StoreUnavailableError` when one is missing). */
 export function edgeStore(config: Config, env: Env): StateStore {
-  if (config.storage === 'kv') {
-    if (!env.SWITCHYARD_KV) throw new Error('storage "kv" needs the SWITCHYARD_KV binding in wrangler.toml');
-    return kvStore(env.SWITCHYARD_KV);
-  }
-  if (config.storage === 'durable_object') return durableObjectStore(() => stateObject(env));
-  return memoryStore();
+  return createStore(config.storage, {
+    kv: env.SWITCHYARD_KV,
+    stateObject: env.SWITCHYARD_STATE ? () => stateObject(env) : undefined,
+  });
 }

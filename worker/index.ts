@@ -8,6 +8,8 @@ import { nodeDigest } from '../src/digest.ts';
 import type { Balancer } from '../src/core/balancer.ts';
 import { problemResponse } from '../src/core/problems.ts';
 import type { ConnEnv } from '../src/serving.ts';
+import { StoreUnavailableError } from '../src/storage/registry.ts';
+import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
 import { edgeStore, loadEdgeConfig, stateObject, type Env } from './env.ts';
 import { counterReporter, REPORT_EVERY_MS } from './reporter.ts';
@@ -37,16 +39,21 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
   const loaded = await loadEdgeConfig(env);
   if (!loaded.ok) return { errors: loaded.errors };
   const config = loaded.config;
-  const shared = config.storage !== 'memory';
+  let store: StateStore;
+  try {
+    store = edgeStore(config, env);
+  } catch (e) {
+    if (e instanceof StoreUnavailableError) return { errors: [`storage: ${e.message}`] };
+    throw e;
+  }
   const { app, balancer } = createApp({
     config,
     // workerd decodes gzip/br on fetch; the core drops the encoding headers to match.
     transport: fetchTransport({ decodesBodies: true }),
     digest: nodeDigest,
-    store: edgeStore(config, env),
+    store,
     clientIp: (c) => (c.env as EdgeEnv).clientIp,
     waitUntil: (c) => (c.env as EdgeEnv).waitUntil,
-    snapshotTtlMs: shared ? 1_000 : Infinity,
     tokenRequired: true,
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'

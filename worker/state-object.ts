@@ -2,7 +2,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { createBalancer, type Balancer } from '../src/core/balancer.ts';
 import { nodeDigest } from '../src/digest.ts';
 import { createLogger } from '../src/core/log.ts';
-import type { StateDocuments, StateKey, StateStore } from '../src/storage/types.ts';
+import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
+import type { StateKey } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
 import { tickPeriodMs, type RoundResult } from '../src/health/round.ts';
 import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
@@ -17,22 +18,12 @@ const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, rep
 export class SwitchyardState extends DurableObject<Env> {
   private balancer: Promise<Balancer | undefined> | undefined;
 
-  /** A store over this object's own storage, for the balancer that runs the rounds here. */
-  private localStore(): StateStore {
-    const storage = this.ctx.storage;
-    return {
-      kind: 'durable_object',
-      get: async <K extends StateKey>(key: K) => (await storage.get<StateDocuments[K]>(key)) ?? undefined,
-      put: async <K extends StateKey>(key: K, value: StateDocuments[K]) => storage.put(key, value),
-    };
-  }
-
   private getBalancer(): Promise<Balancer | undefined> {
     this.balancer ??= loadEdgeConfig(this.env).then((r) =>
       r.ok
         ? createBalancer({
             config: r.config,
-            store: this.localStore(),
+            store: durableObjectStorageStore(this.ctx.storage),
             transport: fetchTransport({ decodesBodies: true }),
             digest: nodeDigest,
             snapshotTtlMs: 0,

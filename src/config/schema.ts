@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { algorithmNames } from '../policies/registry.ts';
+import { storeNames } from '../storage/registry.ts';
 import { parseBytes, parseDuration } from './duration.ts';
 
 /** True when `s` is `/pattern/flags` with a pattern JavaScript accepts. */
@@ -197,7 +198,7 @@ export const FileSchema = v.strictObject({
       origins: v.array(v.pipe(v.string('must be an origin such as https://ops.example.com, or *'), v.regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be an origin such as https://ops.example.com, or *')), 'must be a list of origins'),
     }),
   ),
-  storage: v.optional(v.picklist(['memory', 'kv', 'durable_object'], 'must be one of memory, kv, durable_object')),
+  storage: v.optional(v.picklist(storeNames, `must be one of ${storeNames.join(', ')}`)),
   log_level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent')),
 });
 

@@ -1,5 +1,6 @@
 import type { Algorithm } from '../policies/registry.ts';
 import type { HashFunctionName } from '../policies/types.ts';
+import type { StoreName } from '../storage/registry.ts';
 
 export type { Algorithm };
 
@@ -109,5 +110,5 @@ export interface Config {
   /** Origins allowed to call the API from a browser (`*`: any); empty: no CORS headers. */
   corsOrigins: string[];
   /** Where shared state lives: `memory` (one process), or on Workers `kv` / `durable_object`. */
-  storage: 'memory' | 'kv' | 'durable_object';
+  storage: StoreName;
 }

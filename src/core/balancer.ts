@@ -73,9 +73,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     hash: { ...config.consistentHash },
     maglevTableSize: 65537,
   };
-  const ttl = deps.snapshotTtlMs ?? (store.kind === 'memory' ? Infinity : 1000);
+  const ttl = deps.snapshotTtlMs ?? (store.shared ? 1000 : Infinity);
   const state = new SharedState(config, store, policyOptions, ttl, now);
-  state.onError = (e) => log.warn('state store read failed; using the last copy', { store: store.kind, error: String(e) });
+  state.onError = (e) => log.warn('state store read failed; using the last copy', { store: store.name, error: String(e) });
   const probe = deps.probe ?? httpProbe(transport, {
     path: config.healthCheck.path,
     method: config.healthCheck.method,
@@ -170,9 +170,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       now,
       force,
     });
-    // KV takes about one write per second per key: write it only on a change.
-    // Other stores take every round, so readers see how fresh the checks are.
-    await state.putHealth(result.health, result.changed || store.kind !== 'kv');
+    // A rationed store gets the map only on a change; others every round,
+    // so readers see how fresh the checks are.
+    await state.putHealth(result.health, result.changed || !store.writeOnlyOnChange);
     pushEvents(result.transitions);
     return result;
   }

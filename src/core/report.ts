@@ -133,7 +133,7 @@ export function statusReport(input: {
     healthy_servers: healthy,
     total_servers: state.backendsDoc.servers.length,
     sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
-    storage: state.kind,
+    storage: state.storeName,
     counters_scope: 'process',
     servers,
     events: input.events.map((e) => ({ ...e, at: iso(e.at) })),

@@ -56,9 +56,9 @@ export class SharedState {
     this.drained = new Set(doc.servers.filter((s) => s.drain).map((s) => backendFromSpec(s).id));
   }
 
-  /** Which store backs this state (`memory`, `kv`, `durable_object`). */
-  get kind(): StateStore['kind'] {
-    return this.store.kind;
+  /** The name of the store behind this state (`memory`, `kv`, `durable_object`). */
+  get storeName(): string {
+    return this.store.name;
   }
 
   /** True once the store was read at least once (or the read failed and config defaults stand). */

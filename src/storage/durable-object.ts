@@ -13,7 +13,9 @@ export interface StateObjectStub {
  */
 export function durableObjectStore(stub: () => StateObjectStub): StateStore {
   return {
-    kind: 'durable_object',
+    name: 'durable_object',
+    shared: true,
+    writeOnlyOnChange: false,
     async get<K extends StateKey>(key: K) {
       const text = await stub().getDoc(key);
       return text === null || text === undefined ? undefined : (JSON.parse(text) as StateDocuments[K]);

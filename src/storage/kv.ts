@@ -13,7 +13,9 @@ export interface KVLike {
  */
 export function kvStore(kv: KVLike, prefix = 'switchyard:'): StateStore {
   return {
-    kind: 'kv',
+    name: 'kv',
+    shared: true,
+    writeOnlyOnChange: true,
     async get<K extends StateKey>(key: K) {
       const value = await kv.get(prefix + key, 'json');
       return (value ?? undefined) as StateDocuments[K] | undefined;

@@ -4,7 +4,9 @@ import type { StateDocuments, StateKey, StateStore } from './types.ts';
 export function memoryStore(): StateStore {
   const docs = new Map<StateKey, string>();
   return {
-    kind: 'memory',
+    name: 'memory',
+    shared: false,
+    writeOnlyOnChange: false,
     async get<K extends StateKey>(key: K) {
       const raw = docs.get(key);
       return raw === undefined ? undefined : (JSON.parse(raw) as StateDocuments[K]);

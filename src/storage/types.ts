@@ -10,14 +10,23 @@ export interface StateDocuments {
 
 export type StateKey = keyof StateDocuments;
 
+/** What a store can do; the core decides by these, never by a store's name. */
+export interface StoreCapabilities {
+  /** Other instances write it too: a read is fresh only for a short while (otherwise, forever). */
+  readonly shared: boolean;
+  /** Writes are rationed (KV: about one per second per key): write a document only when it changed. */
+  readonly writeOnlyOnChange: boolean;
+}
+
 /**
  * Where shared state lives: memory (one process), Cloudflare KV or a Durable
  * Object. Whole documents in, whole documents out; `get` of a key never written
  * resolves `undefined`. Values are plain JSON data: a store may serialise them,
  * so callers must not rely on object identity.
  */
-export interface StateStore {
-  readonly kind: 'memory' | 'kv' | 'durable_object';
+export interface StateStore extends StoreCapabilities {
+  /** Its config name, as `/api/stats` shows it (`storage`). */
+  readonly name: string;
   get<K extends StateKey>(key: K): Promise<StateDocuments[K] | undefined>;
   put<K extends StateKey>(key: K, value: StateDocuments[K]): Promise<void>;
 }
