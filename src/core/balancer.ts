@@ -2,7 +2,7 @@ import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import { observePassive } from '../health/observe.ts';
 import { httpProbe, type HealthProbe } from '../health/probe.ts';
-import { healthRound, type RoundResult, type Transition } from '../health/round.ts';
+import { healthRound, type RoundResult } from '../health/round.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { accessLine } from './access-log.ts';
@@ -15,7 +15,7 @@ import { slowStart } from './slow-start.ts';
 import { SharedState } from './state.ts';
 import { SessionTable } from './sticky.ts';
 import { CounterTable, Totals } from './stats.ts';
-import type { Backend, RequestInfo, UpstreamError } from './types.ts';
+import type { Backend, BalancerEvent, RequestInfo, UpstreamError } from './types.ts';
 
 export interface BalancerDeps {
   config: Config;
@@ -49,7 +49,7 @@ export interface Balancer {
   readonly totals: Totals;
   readonly config: Config;
   /** Recent health transitions and admin changes, newest last (at most 100). */
-  readonly events: readonly Transition[];
+  readonly events: readonly BalancerEvent[];
   /** Records an admin change (added, removed, drained, weight) among the events; counts as no health transition. */
   adminEvent(server: string, from: string, to: string, reason: string): void;
   /** Forgets a removed server's local state (ejection, circuit, counters). */
@@ -64,7 +64,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const log = deps.log ?? silentLogger;
   const counters = new CounterTable();
   const totals = new Totals();
-  const events: Transition[] = [];
+  const events: BalancerEvent[] = [];
   const startedAt = now();
   const policyOptions: PolicyOptions = {
     load: counters,
@@ -85,11 +85,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     expectedStatus: config.healthCheck.expectedStatus,
   });
 
-  function pushEvents(list: Transition[], kind = 'health transition'): void {
+  function pushEvents(list: BalancerEvent[]): void {
     for (const e of list) {
       events.push(e);
-      if (kind === 'health transition') counters.get(e.server).transitions++;
-      log.info(kind, { server: e.server, from: e.from, to: e.to, reason: e.reason });
+      if (e.kind !== 'admin') counters.get(e.server).transitions++;
+      log.info(e.kind === 'admin' ? 'admin change' : 'health transition', { server: e.server, from: e.from, to: e.to, reason: e.reason });
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
   }
@@ -99,7 +99,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const after = observePassive(before, error.kind === 'connect' ? 'connect refused' : 'connection reset', now());
     if (after === before) return;
     state.markPassive(b.id, after);
-    pushEvents([{ server: b.id, from: before?.status ?? 'healthy', to: after.status, reason: after.reason ?? '', at: after.since }]);
+    pushEvents([{ kind: 'health', server: b.id, from: before?.status ?? 'healthy', to: after.status, reason: after.reason ?? '', at: after.since }]);
   }
 
   const guards = new Guards(config, state, (e) => pushEvents([e]));
@@ -190,7 +190,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     totals,
     config,
     events,
-    adminEvent: (server, from, to, reason) => pushEvents([{ server, from, to, reason, at: now() }], 'admin change'),
+    adminEvent: (server, from, to, reason) => pushEvents([{ kind: 'admin', server, from, to, reason, at: now() }]),
     forget: (id) => {
       guards.forget(id);
       counters.delete(id);

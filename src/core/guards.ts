@@ -1,9 +1,8 @@
 import type { Config } from '../config/types.ts';
 import { circuitAdmit, circuitAt, circuitResult, CLOSED, type CircuitName, type CircuitState } from '../health/circuit.ts';
 import { CLEAN, ejectionCap, isEjected, passiveFailure, passiveSuccess, type PassiveState } from '../health/passive.ts';
-import type { Transition } from '../health/round.ts';
 import type { SharedState } from './state.ts';
-import type { Backend } from './types.ts';
+import type { Backend, BalancerEvent } from './types.ts';
 
 /**
  * What decides, per instance, whether a backend may take a new request:
@@ -14,9 +13,9 @@ export class Guards {
   private readonly circuits = new Map<string, CircuitState>();
   private readonly config: Config;
   private readonly state: SharedState;
-  private readonly onEvent: (e: Transition) => void;
+  private readonly onEvent: (e: BalancerEvent) => void;
 
-  constructor(config: Config, state: SharedState, onEvent: (e: Transition) => void) {
+  constructor(config: Config, state: SharedState, onEvent: (e: BalancerEvent) => void) {
     this.config = config;
     this.state = state;
     this.onEvent = onEvent;
@@ -84,6 +83,7 @@ export class Guards {
     this.passive.set(b.id, next);
     if (next.ejectedUntil !== p.ejectedUntil && isEjected(next, now)) {
       this.onEvent({
+        kind: 'ejection',
         server: b.id,
         from: 'in_rotation',
         to: 'ejected',
@@ -97,7 +97,7 @@ export class Guards {
     if (after === before) return;
     this.circuits.set(id, after);
     const from = before.state;
-    if (from !== after.state) this.onEvent({ server: id, from: `circuit_${from}`, to: `circuit_${after.state}`, reason, at: now });
+    if (from !== after.state) this.onEvent({ kind: 'circuit', server: id, from: `circuit_${from}`, to: `circuit_${after.state}`, reason, at: now });
   }
 
   /**

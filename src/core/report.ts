@@ -1,10 +1,9 @@
 import type { Config } from '../config/types.ts';
-import type { Transition } from '../health/round.ts';
 import { backendFromSpec } from './pool.ts';
 import type { Guards } from './guards.ts';
 import type { SharedState } from './state.ts';
 import { round1, type CounterTable, type Totals } from './stats.ts';
-import type { Backend, LastCheck, ServerStatus } from './types.ts';
+import type { Backend, BalancerEvent, LastCheck, ServerStatus } from './types.ts';
 import type { SessionTable } from './sticky.ts';
 
 /** One server as `/api/stats` and `/api/servers` show it (snake_case). */
@@ -62,7 +61,7 @@ export interface StatusReport {
   /** Whose requests the counters cover: this `process`, or one Workers `isolate`. */
   counters_scope: 'process' | 'isolate';
   servers: Record<string, ServerReport>;
-  events: Array<Omit<Transition, 'at'> & { at: string }>;
+  events: Array<Omit<BalancerEvent, 'at'> & { at: string }>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,7 +71,7 @@ export function statusReport(input: {
   state: SharedState;
   counters: CounterTable;
   totals: Totals;
-  events: readonly Transition[];
+  events: readonly BalancerEvent[];
   startedAt: number;
   now: number;
   guards: Guards;

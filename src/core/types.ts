@@ -83,6 +83,21 @@ export interface BackendSpec {
   drained_at?: number;
 }
 
+/**
+ * Something that changed a server's place in rotation, as `/api/stats` lists
+ * it (`events`): a health status change (active check or passive mark), an
+ * ejection, a circuit state change, or an admin change.
+ */
+export interface BalancerEvent {
+  kind: 'health' | 'ejection' | 'circuit' | 'admin';
+  server: string;
+  from: string;
+  to: string;
+  reason: string;
+  /** Epoch ms. */
+  at: number;
+}
+
 /** Why an attempt at a backend failed. */
 export type UpstreamErrorKind = 'connect' | 'timeout' | 'reset' | 'protocol';
 

@@ -1,21 +1,12 @@
-import type { Backend, HealthDocument, HealthRecord } from '../core/types.ts';
+import type { Backend, BalancerEvent, HealthDocument, HealthRecord } from '../core/types.ts';
 import { observe, type Thresholds } from './observe.ts';
 import type { HealthProbe } from './probe.ts';
-
-/** A status change, as listed in `/api/stats` `events`. */
-export interface Transition {
-  server: string;
-  from: string;
-  to: string;
-  reason: string;
-  at: number;
-}
 
 export interface RoundResult {
   health: HealthDocument;
   /** True when any record's routing-relevant part differs from `prev` (worth writing). */
   changed: boolean;
-  transitions: Transition[];
+  transitions: BalancerEvent[];
   /** Servers probed this round. */
   checked: string[];
 }
@@ -59,7 +50,7 @@ export async function healthRound(
   o: RoundOptions,
 ): Promise<RoundResult> {
   const servers: Record<string, HealthRecord> = {};
-  const transitions: Transition[] = [];
+  const transitions: BalancerEvent[] = [];
   const checked: string[] = [];
   let changed = !prev || Object.keys(prev.servers).length !== backends.length;
   const start = o.now();
@@ -83,7 +74,7 @@ export async function healthRound(
       checked.push(backend.id);
       if (!before || material(before, o) !== material(after, o)) changed = true;
       if (before && before.status !== after.status) {
-        transitions.push({ server: backend.id, from: before.status, to: after.status, reason: after.reason ?? '', at: after.since });
+        transitions.push({ kind: 'health', server: backend.id, from: before.status, to: after.status, reason: after.reason ?? '', at: after.since });
       }
     }
   }
