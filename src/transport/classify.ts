@@ -1,7 +1,13 @@
 import { UpstreamError, type UpstreamErrorKind } from '../core/types.ts';
 
-const CONNECT = /ECONNREFUSED|ConnectionRefused|connection refused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT|FailedToOpenSocket|ConnectionClosed before|tcp connect error|Network connection lost|dns error|EADDRNOTAVAIL/i;
-const RESET = /ECONNRESET|EPIPE|socket hang up|UND_ERR_SOCKET|other side closed|ConnectionReset|connection reset|closed|terminated|broken pipe/i;
+// Shapes each runtime really throws are in classify.fixtures.ts. CONNECT may list
+// only what proves the request never left: connect errors are retried for any
+// method, POST included. workerd's "Network connection lost." is not among them:
+// it says the same for a refused connection and for one lost after the request
+// was sent, so it is a reset. (Nor is Deno's "connection closed before message
+// completed": its request was already sent.)
+const CONNECT = /ECONNREFUSED|ConnectionRefused|connection refused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT|FailedToOpenSocket|tcp connect error|dns error|EADDRNOTAVAIL/i;
+const RESET = /ECONNRESET|EPIPE|socket hang up|UND_ERR_SOCKET|other side closed|ConnectionReset|connection reset|connection lost|error reading a body|closed|terminated|broken pipe/i;
 const TIMEOUT = /TimeoutError|timed out|UND_ERR_HEADERS_TIMEOUT|ETIMEDOUT/i;
 
 /** Every message, name and code along an error's `cause` chain, for matching. */
@@ -22,6 +28,22 @@ function describe(error: unknown): string {
 }
 
 /**
+ * Words for the message: a string code (`ECONNREFUSED`) of the cause or the
+ * error, else the cause's message (Deno's is the useful one, under "fetch
+ * failed"), the error's message, its name. Never a numeric code: a
+ * DOMException's `code` (23 for TimeoutError) tells a reader nothing.
+ */
+function detail(error: unknown): string {
+  if (!error || typeof error !== 'object') return String(error);
+  const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  const cause = (e.cause && typeof e.cause === 'object' ? e.cause : {}) as { message?: unknown; code?: unknown };
+  for (const v of [cause.code, e.code, cause.message, e.message, e.name]) {
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return String(error);
+}
+
+/**
  * Maps any runtime's fetch/socket error to an `UpstreamError`. A `timedOut`
  * attempt is a timeout whatever the runtime reported.
  */
@@ -32,9 +54,5 @@ export function classify(error: unknown, timedOut: boolean, where: string): Upst
   if (timedOut || TIMEOUT.test(text)) kind = 'timeout';
   else if (CONNECT.test(text)) kind = 'connect';
   else if (RESET.test(text)) kind = 'reset';
-  const detail = (error as { cause?: { code?: string; message?: string } })?.cause?.code
-    ?? (error as { code?: string })?.code
-    ?? (error as Error)?.message
-    ?? String(error);
-  return new UpstreamError(kind, `${kind} error from ${where}: ${detail}`, { cause: error });
+  return new UpstreamError(kind, `${kind} error from ${where}: ${detail(error)}`, { cause: error });
 }

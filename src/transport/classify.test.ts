@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Agent, errors } from 'undici';
+import { UpstreamError, type UpstreamErrorKind } from '../core/types.ts';
+import { classify } from './classify.ts';
+import { CAPTURED, type CapturedError, type ErrorShape, type Runtime, type Scenario } from './classify.fixtures.ts';
+
+const WHERE = '127.0.0.1:9001';
+
+/**
+ * The kind each failure must get. `connect` only where the request surely never
+ * left (connect retries any method, POST included); whatever may have reached
+ * the server is `reset` (or `timeout`).
+ */
+const KIND: Record<Scenario, UpstreamErrorKind> = {
+  refused: 'connect',
+  'reset-before-response': 'reset',
+  'closed-before-response': 'reset',
+  'reset-mid-response': 'reset',
+  'closed-mid-response': 'reset',
+  timeout: 'timeout',
+};
+const EXCEPTIONS: Partial<Record<Runtime, Partial<Record<Scenario, UpstreamErrorKind>>>> = {
+  // "Network connection lost." is all workerd says, refused or lost after sending.
+  workerd: { refused: 'reset' },
+};
+const expectedKind = (c: CapturedError): UpstreamErrorKind => EXCEPTIONS[c.runtime]?.[c.scenario] ?? KIND[c.scenario];
+
+const OWN_FIELDS = ['code', 'errno', 'syscall', 'address', 'port', 'path', 'remote', 'retryable'] as const;
+
+/** An error of the recorded constructor carrying the recorded fields and cause chain. */
+function rebuild(s: ErrorShape): Error {
+  const options = s.cause ? { cause: rebuild(s.cause) } : undefined;
+  let e: Error;
+  if (s.ctor === 'DOMException') {
+    e = new DOMException(s.message, s.name); // `code` (23 for TimeoutError) follows from the name
+  } else if (s.ctor === 'SocketError') {
+    e = new errors.SocketError(s.message); // undici's own class: name SocketError, code UND_ERR_SOCKET
+  } else {
+    e = s.ctor === 'TypeError' ? new TypeError(s.message, options) : new Error(s.message, options);
+  }
+  const fields = e as unknown as Record<string, unknown>;
+  for (const k of OWN_FIELDS) if (s[k] !== undefined && fields[k] !== s[k]) fields[k] = s[k];
+  if (options && e.cause === undefined) Object.defineProperty(e, 'cause', { value: options.cause, configurable: true, writable: true });
+  return e;
+}
+
+/** The same plain data the capture wrote down, read back from an error. */
+function toShape(e: unknown): ErrorShape {
+  const o = e as Record<string, unknown>;
+  const s: Record<string, unknown> = { ctor: (e as object).constructor.name, name: o.name, message: o.message };
+  for (const k of OWN_FIELDS) if (o[k] !== undefined) s[k] = o[k];
+  if (o.cause !== undefined) s.cause = toShape(o.cause);
+  return s as unknown as ErrorShape;
+}
+
+describe('classify: the captured errors are complete and rebuilt faithfully', () => {
+  it('one capture per runtime and scenario', () => {
+    const keys = CAPTURED.map((c) => `${c.runtime} ${c.scenario}`);
+    assert.equal(new Set(keys).size, keys.length, 'no duplicates');
+    assert.equal(keys.length, 5 * Object.keys(KIND).length);
+  });
+  for (const c of CAPTURED) {
+    it(`${c.runtime} ${c.scenario}`, () => assert.deepEqual(toShape(rebuild(c.error)), c.error));
+  }
+});
+
+describe('classify: every real error shape gets its kind', () => {
+  for (const c of CAPTURED) {
+    const want = expectedKind(c);
+    it(`${c.runtime}, ${c.scenario} (${c.stage}) → ${want}`, () => {
+      const error = rebuild(c.error);
+      // What the transports pass: true only when the attempt's own timeout fired.
+      const got = classify(error, c.scenario === 'timeout', WHERE);
+      assert.ok(got instanceof UpstreamError);
+      assert.equal(got.kind, want);
+      assert.equal(got.cause, error);
+      if (c.scenario === 'timeout') assert.equal(classify(error, false, WHERE).kind, 'timeout', 'by its name alone');
+    });
+  }
+
+  it('nothing that may have reached the server is connect', () => {
+    const wrong = CAPTURED.filter((c) => c.scenario !== 'refused' && classify(rebuild(c.error), false, WHERE).kind === 'connect');
+    assert.deepEqual(wrong.map((c) => `${c.runtime} ${c.scenario}`), []);
+  });
+
+  it('a timed-out attempt is a timeout whatever the runtime reported', () => {
+    for (const c of CAPTURED) assert.equal(classify(rebuild(c.error), true, WHERE).kind, 'timeout', `${c.runtime} ${c.scenario}`);
+  });
+});
+
+describe('classify: the message is readable', () => {
+  const pick = (runtime: Runtime, scenario: Scenario) => rebuild(CAPTURED.find((c) => c.runtime === runtime && c.scenario === scenario)!.error);
+  const table: Array<[string, Error, boolean, string]> = [
+    ['undici timeout (a DOMException, numeric code 23)', pick('node-undici', 'timeout'), true, 'timeout error from 127.0.0.1:9001: The operation was aborted due to timeout'],
+    ['Bun timeout', pick('bun', 'timeout'), true, 'timeout error from 127.0.0.1:9001: The operation timed out.'],
+    ['Node fetch refused: the cause’s code', pick('node-fetch', 'refused'), false, 'connect error from 127.0.0.1:9001: ECONNREFUSED'],
+    ['undici closed: its code', pick('node-undici', 'closed-before-response'), false, 'reset error from 127.0.0.1:9001: UND_ERR_SOCKET'],
+    ['Bun reset: its code', pick('bun', 'reset-before-response'), false, 'reset error from 127.0.0.1:9001: ECONNRESET'],
+    [
+      'Deno refused: the cause’s words, not "fetch failed"',
+      pick('deno', 'refused'),
+      false,
+      'connect error from 127.0.0.1:9001: error sending request for url (http://127.0.0.1:45935/x): client error (Connect): tcp connect error: Connection refused (os error 111)',
+    ],
+    ['Deno mid-body', pick('deno', 'reset-mid-response'), false, 'reset error from 127.0.0.1:9001: error reading a body from connection'],
+    ['workerd', pick('workerd', 'refused'), false, 'reset error from 127.0.0.1:9001: Network connection lost.'],
+    ['an AbortError (numeric code 20)', new DOMException('This operation was aborted', 'AbortError'), false, 'protocol error from 127.0.0.1:9001: This operation was aborted'],
+    ['an error with no message: its name', Object.assign(new Error(''), { name: 'HeadersOverflowError' }), false, 'protocol error from 127.0.0.1:9001: HeadersOverflowError'],
+    ['a thrown string', 'boom' as unknown as Error, false, 'protocol error from 127.0.0.1:9001: boom'],
+  ];
+  for (const [name, error, timedOut, message] of table) {
+    it(name, () => assert.equal(classify(error, timedOut, WHERE).message, message));
+  }
+
+  it('no captured error ends in a bare number', () => {
+    for (const c of CAPTURED) {
+      const { message } = classify(rebuild(c.error), c.scenario === 'timeout', WHERE);
+      assert.doesNotMatch(message, /: -?\d+$/, `${c.runtime} ${c.scenario}: ${message}`);
+    }
+  });
+
+  it('an UpstreamError passes through as it is', () => {
+    const e = new UpstreamError('connect', 'connect error from a: ECONNREFUSED');
+    assert.equal(classify(e, true, WHERE), e);
+  });
+});
+
+/**
+ * The Node rows of the fixture were captured on this Node; they are checked
+ * again here, against scripted loopback servers, so a Node or undici upgrade
+ * that changes them fails here rather than silently misclassifying. (Timeouts
+ * are left out: they would need a real wait.)
+ */
+describe('classify: this Node still throws the captured shapes', () => {
+  const HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n';
+  interface Scripted { port: number; server: Server; sockets: Set<Socket>; socket(): Socket }
+  const servers: Partial<Record<Scenario, Scripted>> = {};
+  let refusedPort = 0;
+
+  function listen(onRequest: (s: Socket) => void): Promise<Scripted> {
+    let last: Socket | undefined;
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      last = s;
+      sockets.add(s);
+      s.on('error', () => {});
+      s.once('data', () => onRequest(s));
+    });
+    return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as { port: number }).port, server, sockets, socket: () => last! })));
+  }
+
+  before(async () => {
+    const gone = await listen(() => {});
+    refusedPort = gone.port;
+    await new Promise((r) => gone.server.close(r));
+    servers['reset-before-response'] = await listen((s) => s.resetAndDestroy());
+    servers['closed-before-response'] = await listen((s) => s.destroy());
+    servers['reset-mid-response'] = await listen((s) => s.write(HEAD + 'x'.repeat(1000)));
+    servers['closed-mid-response'] = await listen((s) => s.write(HEAD + 'x'.repeat(1000)));
+  });
+  after(() => {
+    for (const s of Object.values(servers)) for (const socket of s.sockets) socket.destroy();
+    return Promise.all(Object.values(servers).map((s) => new Promise((r) => s.server.close(r))));
+  });
+
+  /** Once the head has arrived, the mid-response servers cut the connection. */
+  function cut(scenario: Scenario): void {
+    if (scenario === 'reset-mid-response') servers[scenario]!.socket().resetAndDestroy();
+    if (scenario === 'closed-mid-response') servers[scenario]!.socket().destroy();
+  }
+
+  const clients: Record<'node-undici' | 'node-fetch', (port: number, scenario: Scenario) => Promise<unknown>> = {
+    async 'node-undici'(port, scenario) {
+      const agent = new Agent({ keepAliveTimeout: 4_000, headersTimeout: 0 });
+      try {
+        const res = await agent.request({ origin: `http://127.0.0.1:${port}`, path: '/x', method: 'GET' });
+        cut(scenario);
+        await res.body.arrayBuffer();
+      } catch (e) {
+        return e;
+      } finally {
+        await agent.close();
+      }
+    },
+    async 'node-fetch'(port, scenario) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/x`);
+        cut(scenario);
+        await res.arrayBuffer();
+      } catch (e) {
+        return e;
+      }
+    },
+  };
+
+  /** Ports differ from run to run; nothing else may. */
+  const samePorts = (s: ErrorShape): unknown => JSON.parse(JSON.stringify(s).replace(/(127\.0\.0\.1:)\d+/g, '$1PORT').replace(/("port":)\d+/g, '$10'));
+
+  for (const c of CAPTURED) {
+    if ((c.runtime !== 'node-undici' && c.runtime !== 'node-fetch') || c.scenario === 'timeout') continue;
+    it(`${c.runtime} ${c.scenario}`, async () => {
+      const port = c.scenario === 'refused' ? refusedPort : servers[c.scenario]!.port;
+      const error = await clients[c.runtime as 'node-undici' | 'node-fetch'](port, c.scenario);
+      assert.ok(error, 'the request failed');
+      assert.deepEqual(samePorts(toShape(error)), samePorts(c.error));
+      assert.equal(classify(error, false, WHERE).kind, expectedKind(c));
+    });
+  }
+});
