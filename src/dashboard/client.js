@@ -130,6 +130,85 @@
   }
 
   // --- rendering ----------------------------------------------------------
+  /** Sets a node's text only when it changed (no needless DOM writes every refresh). */
+  function text(node, value) {
+    const v = String(value);
+    if (node.textContent !== v) node.textContent = v;
+  }
+  /** The rows of each rendered servers table, by server id: tbody → Map(id → row). */
+  const tables = new WeakMap();
+
+  /** One server's row, built once; `updateRow` patches it on every refresh. */
+  function createRow(id) {
+    const row = { id, status: null, circuit: null, rendered: null, submitted: false };
+    row.dot = el('span', { class: 'dot' });
+    row.name = el('span');
+    row.health = el('td');
+    row.weight = el('input', { type: 'number', min: '0.01', step: 'any', 'aria-label': `weight of ${id}`, class: 'weight' });
+    // A value is "submitted" from its change event until the user types again.
+    row.weight.addEventListener('input', () => (row.submitted = false));
+    row.weight.addEventListener('change', () => {
+      row.submitted = true;
+      change(id, { weight: Number(row.weight.value) });
+    });
+    row.nums = [0, 1, 2, 3, 4].map(() => el('td', { class: 'num' }));
+    row.drain = el('button', { class: 'drain', onclick: () => change(id, { drain: row.status !== 'draining' }) });
+    row.tr = el(
+      'tr',
+      { 'data-id': id },
+      el('td', {}, row.dot, row.name, el('code', {}, id)),
+      row.health,
+      el('td', {}, row.weight),
+      ...row.nums,
+      el('td', { class: 'actions' }, row.drain, el('button', { class: 'remove danger', onclick: () => remove(id) }, 'Remove')),
+    );
+    return row;
+  }
+  function updateRow(row, v) {
+    text(row.name, v.name !== v.id ? `${v.name} ` : '');
+    if (row.status !== v.status || row.circuit !== v.circuit) {
+      row.dot.className = `dot ${v.status}`;
+      row.health.replaceChildren(el('span', { class: `badge ${v.status}` }, v.status), ...(v.circuit !== 'closed' ? [el('span', { class: 'badge open' }, `circuit ${v.circuit}`)] : []));
+      text(row.drain, v.status === 'draining' ? 'Undrain' : 'Drain');
+      row.status = v.status;
+      row.circuit = v.circuit;
+    }
+    // Never overwrite what the user is typing: the input has focus, or holds an edit not yet submitted.
+    const input = row.weight;
+    const editing = document.activeElement === input || (row.rendered !== null && input.value !== row.rendered && !row.submitted);
+    if (!editing) {
+      row.rendered = String(v.weight);
+      if (input.value !== row.rendered) input.value = row.rendered;
+      row.submitted = false;
+    }
+    [v.active_connections, v.requests, v.errors, `${v.avg_response_time_ms} ms`, `${v.p99_ms} ms`].forEach((x, i) => text(row.nums[i], x));
+  }
+  /**
+   * Renders `servers` (stats' server objects, in display order) into a table body, keeping
+   * one <tr> per server id across refreshes: new servers get a row, removed ones lose theirs,
+   * the others are patched in place.
+   */
+  function renderServers(tbody, servers) {
+    let rows = tables.get(tbody);
+    if (!rows) tables.set(tbody, (rows = new Map()));
+    const seen = new Set();
+    servers.forEach((v, i) => {
+      seen.add(v.id);
+      let row = rows.get(v.id);
+      if (!row) rows.set(v.id, (row = createRow(v.id)));
+      updateRow(row, v);
+      // Move a row only when it is out of place: moving a node takes the focus out of it.
+      const at = tbody.children[i];
+      if (at !== row.tr) tbody.insertBefore(row.tr, at ?? null);
+    });
+    for (const [id, row] of rows) {
+      if (seen.has(id)) continue;
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+
+  let refreshes = 0;
   function render(s) {
     last = s;
     const servers = Object.values(s.servers);
@@ -141,29 +220,7 @@
     $('#rps').textContent = s.requests_per_second;
     $('#sessions').textContent = s.sessions ?? 'off';
     $('#uptime').textContent = `${s.uptime}s`;
-    const tbody = $('#servers tbody');
-    tbody.replaceChildren(
-      ...servers.map((v) =>
-        el(
-          'tr',
-          { 'data-id': v.id },
-          el('td', {}, el('span', { class: `dot ${v.status}` }), v.name !== v.id ? `${v.name} ` : '', el('code', {}, v.id)),
-          el('td', {}, el('span', { class: `badge ${v.status}` }, v.status), v.circuit !== 'closed' ? el('span', { class: 'badge open' }, `circuit ${v.circuit}`) : ''),
-          el('td', {}, el('input', { type: 'number', min: '0.01', step: 'any', value: v.weight, 'aria-label': `weight of ${v.id}`, class: 'weight', onchange: (e) => change(v.id, { weight: Number(e.target.value) }) })),
-          el('td', { class: 'num' }, v.active_connections),
-          el('td', { class: 'num' }, v.requests),
-          el('td', { class: 'num' }, v.errors),
-          el('td', { class: 'num' }, `${v.avg_response_time_ms} ms`),
-          el('td', { class: 'num' }, `${v.p99_ms} ms`),
-          el(
-            'td',
-            { class: 'actions' },
-            el('button', { class: 'drain', onclick: () => change(v.id, { drain: v.status !== 'draining' }) }, v.status === 'draining' ? 'Undrain' : 'Drain'),
-            el('button', { class: 'remove danger', onclick: () => remove(v.id) }, 'Remove'),
-          ),
-        ),
-      ),
-    );
+    renderServers($('#servers tbody'), servers);
     const names = servers.map((v) => v.id);
     const now = Date.now() / 1000;
     history.t.push(now);
@@ -192,6 +249,8 @@
       ...(s.events.length ? s.events.slice(-15).reverse().map((e) => el('li', {}, el('time', {}, e.at.slice(11, 19)), ' ', el('code', {}, e.server), ` ${e.from} → ${e.to}: ${e.reason}`)) : [el('li', { class: 'muted' }, 'No health events yet.')]),
     );
     $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    refreshes++;
+    document.dispatchEvent(new CustomEvent('switchyard:refresh', { detail: refreshes }));
   }
 
   async function refresh() {
@@ -275,7 +334,9 @@
   charts.percentiles = lineChart('chart-percentiles');
   charts.active = lineChart('chart-active');
   charts.errors = lineChart('chart-errors');
-  window.switchyard = { refresh, get paused() { return paused; } };
+  // For tests and the curious: refresh now, and how many refreshes have been rendered
+  // (each also fires a `switchyard:refresh` event on document).
+  window.switchyard = { refresh, get paused() { return paused; }, get refreshes() { return refreshes; } };
   refresh();
   schedule();
 })();

@@ -14,6 +14,38 @@ import { ROOT, startEntry, writeConfig, type Running } from '../conformance/harn
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(ROOT, 'test-output');
 const skip = existsSync(CHROMIUM) ? false : `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
+const LAUNCH = {
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+
+type Dashboard = { switchyard: { refresh(): Promise<void> } };
+
+/**
+ * Resolves once the page has rendered `n` more refreshes (its `switchyard:refresh` events).
+ * (Functions run in the page stay anonymous: tsx would wrap named ones in a helper the page lacks.)
+ */
+async function refreshes(tab: Page, n = 2): Promise<void> {
+  await tab.evaluate(
+    (n) =>
+      new Promise<void>((resolve, reject) => {
+        let seen = 0;
+        const done = new AbortController();
+        const fail = setTimeout(() => (done.abort(), reject(new Error(`saw ${seen} of ${n} refreshes in 20 s`))), 20_000);
+        document.addEventListener(
+          'switchyard:refresh',
+          () => {
+            if (++seen < n) return;
+            clearTimeout(fail);
+            done.abort();
+            resolve();
+          },
+          { signal: done.signal },
+        );
+      }),
+    n,
+  );
+}
 
 describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
   let backends: TestBackend[];
@@ -35,10 +67,7 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
       }),
     ]);
     for (let i = 0; i < 30; i++) await (await fetch(`${lb.url}/delay?ms=${i % 3 === 0 ? 20 : 2}`)).arrayBuffer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await chromium.launch(LAUNCH);
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
   });
   after(async () => {
@@ -93,12 +122,45 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
     for (let i = 0; i < 6; i++) assert.notEqual((await fetch(`${lb.url}/echo`)).headers.get('x-served-by'), a.id);
   });
 
+  it('keeps a half-typed weight, and its row, across refreshes', async () => {
+    const [, b, c] = backends;
+    await page.selectOption('#interval', '1');
+    try {
+      const row = page.locator(`#servers tr[data-id="${b.id}"]`);
+      await row.evaluate((tr) => ((tr as unknown as { marked: boolean }).marked = true));
+      const input = row.locator('input.weight');
+      await input.click();
+      await input.press('ControlOrMeta+A');
+      await input.pressSequentially('2.5');
+      // An edit that lost its focus without a change event (set by script) is kept too.
+      const other = page.locator(`#servers tr[data-id="${c.id}"] input.weight`);
+      await other.evaluate((i: HTMLInputElement) => (i.value = '4'));
+      await refreshes(page, 2);
+      assert.equal(await input.inputValue(), '2.5', 'the focused input keeps what was typed');
+      assert.equal(await other.inputValue(), '4', 'an unsubmitted edit stays');
+      assert.ok(await input.evaluate((i) => i === document.activeElement), 'the input keeps its focus');
+      assert.equal(await row.evaluate((tr) => (tr as unknown as { marked?: boolean }).marked), true, 'the row is the same <tr>');
+
+      // Committing (Tab fires change) sends it; later refreshes show the balancer's value.
+      await input.press('Tab');
+      await page.waitForSelector(`.toast.ok:has-text("${b.id}: weight 2.5")`);
+      await refreshes(page, 1);
+      assert.equal(await input.inputValue(), '2.5');
+      const stats = (await (await fetch(`${lb.url}/api/stats`)).json()) as { servers: Record<string, { weight: number }> };
+      assert.equal(stats.servers[b.id].weight, 2.5);
+      assert.equal(stats.servers[c.id].weight, 1, 'the unsubmitted edit was not sent');
+      await other.evaluate((i: HTMLInputElement) => (i.value = '1'));
+    } finally {
+      await page.selectOption('#interval', '2');
+    }
+  });
+
   it('pauses and resumes with Ctrl+Space, and fits a phone screen', async () => {
     await page.keyboard.press('Control+Space');
     assert.equal(await page.getAttribute('#pause', 'aria-pressed'), 'true');
     await page.keyboard.press('Control+Space');
     assert.equal(await page.getAttribute('#pause', 'aria-pressed'), 'false');
-    await page.evaluate(() => (window as unknown as { switchyard: { refresh(): Promise<void> } }).switchyard.refresh());
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: join(OUT, 'dashboard.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
