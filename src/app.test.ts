@@ -102,6 +102,21 @@ describe('proxy path against real backends', () => {
     assert.equal(stats.servers[deadId].errors, 1, 'after the first refusal it is skipped');
   });
 
+  it('a removed server forgets everything: added back, it is healthy with clean counters', async () => {
+    const dead = `http://127.0.0.1:${await refusedPort()}`;
+    const deadId = dead.slice(7);
+    const { app } = make(testConfig([dead, a.url], { algorithm: 'first' }));
+    assert.equal((await app.request('/echo', {}, local)).status, 200);
+    type Stats = { servers: Record<string, { status: string; errors: number; requests: number }> };
+    const stats = async () => (await (await app.request('/api/stats', {}, local)).json()) as Stats;
+    assert.equal((await stats()).servers[deadId].status, 'unhealthy', 'the refusal marked it down');
+    assert.equal((await app.request(`/api/servers/${deadId}`, { method: 'DELETE' }, local)).status, 200);
+    const add = await app.request('/api/servers', { method: 'POST', body: JSON.stringify({ url: dead }) }, local);
+    assert.equal(add.status, 201);
+    const back = (await stats()).servers[deadId];
+    assert.deepEqual([back.status, back.errors, back.requests], ['healthy', 0, 0]);
+  });
+
   it('retries a POST only when it never reached a server', async () => {
     const dead = `http://127.0.0.1:${await refusedPort()}`;
     const { app } = make(testConfig([dead, a.url]));

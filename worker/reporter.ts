@@ -15,7 +15,7 @@ export function counterReporter(balancer: Balancer, now: () => number = Date.now
     take(force = false): CounterDelta | undefined {
       const t = now();
       if (!force && t - lastAt < REPORT_EVERY_MS) return undefined;
-      const { totals, counters } = balancer;
+      const { totals, records } = balancer;
       const current: CounterDelta = { total: totals.total, successful: totals.successful, failed: totals.failed, servers: {} };
       const delta: CounterDelta = {
         total: current.total - sent.total,
@@ -24,7 +24,7 @@ export function counterReporter(balancer: Balancer, now: () => number = Date.now
         servers: {},
       };
       for (const b of balancer.state.pool.backends) {
-        const c = counters.get(b.id);
+        const c = records.get(b.id);
         current.servers[b.id] = { requests: c.requests, errors: c.errors };
         const before = sent.servers[b.id] ?? { requests: 0, errors: 0 };
         const d = { requests: c.requests - before.requests, errors: c.errors - before.errors };

@@ -17,7 +17,7 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
 
   family('switchyard_requests_total', 'counter', 'Responses from each server, by status class.');
   for (const s of servers) {
-    const c = balancer.counters.get(s.id);
+    const c = balancer.records.get(s.id);
     for (let k = 1; k <= 5; k++) out.push(`switchyard_requests_total{server="${label(s.id)}",code="${k}xx"} ${c.statusClasses[k]}`);
   }
   family('switchyard_generated_responses_total', 'counter', 'Responses the balancer made itself (no server answered), by status.');
@@ -25,7 +25,7 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
 
   family('switchyard_request_duration_seconds', 'histogram', 'Time to response headers from each server.');
   for (const s of servers) {
-    const c = balancer.counters.get(s.id);
+    const c = balancer.records.get(s.id);
     let cumulative = 0;
     LATENCY_BUCKETS_S.forEach((le, i) => {
       cumulative += c.buckets[i];
@@ -46,7 +46,7 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
     for (const state of ['closed', 'open', 'half_open']) out.push(`switchyard_circuit_state{server="${label(s.id)}",state="${state}"} ${s.circuit === state ? 1 : 0}`);
   }
   family('switchyard_health_transitions_total', 'counter', 'Health, ejection and circuit transitions per server.');
-  for (const s of servers) out.push(`switchyard_health_transitions_total{server="${label(s.id)}"} ${balancer.counters.get(s.id).transitions}`);
+  for (const s of servers) out.push(`switchyard_health_transitions_total{server="${label(s.id)}"} ${balancer.records.get(s.id).transitions}`);
   if (report.sessions !== null) {
     family('switchyard_sticky_sessions', 'gauge', 'Live sticky sessions on each server seen by this instance.');
     for (const s of servers) out.push(`switchyard_sticky_sessions{server="${label(s.id)}"} ${s.sessions}`);

@@ -117,7 +117,6 @@ export function apiRoutes(options: ApiOptions): Hono {
     const id = c.req.param('id');
     try {
       const removed = await balancer.state.removeServer(id);
-      balancer.forget(id);
       balancer.adminEvent(id, removed.drain ? 'draining' : 'in rotation', 'removed', 'removed by admin');
       return c.json({ removed: { id, ...removed } });
     } catch (e) {
@@ -132,7 +131,7 @@ export function apiRoutes(options: ApiOptions): Hono {
     try {
       await balancer.state.refresh();
       const before = balancer.state.pool.backends.find((b) => b.id === id);
-      const wasDrained = balancer.state.drained.has(id);
+      const wasDrained = balancer.records.peek(id)?.drained === true;
       await balancer.state.updateServer(id, body);
       if (body.drain !== undefined && body.drain !== wasDrained) {
         balancer.adminEvent(id, wasDrained ? 'draining' : 'in rotation', body.drain ? 'draining' : 'in rotation', body.drain ? 'drained by admin' : 'undrained by admin');

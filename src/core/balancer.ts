@@ -14,7 +14,8 @@ import { statusReport, type StatusReport } from './report.ts';
 import { slowStart } from './slow-start.ts';
 import { SharedState } from './state.ts';
 import { SessionTable } from './sticky.ts';
-import { CounterTable, Totals } from './stats.ts';
+import { RuntimeTable } from './records.ts';
+import { Totals } from './stats.ts';
 import type { Backend, BalancerEvent, RequestInfo, UpstreamError } from './types.ts';
 
 export interface BalancerDeps {
@@ -45,15 +46,14 @@ export interface Balancer {
   /** The figures `/api/stats` shows. */
   status(): Promise<StatusReport>;
   readonly state: SharedState;
-  readonly counters: CounterTable;
+  /** This instance's runtime record of each server (counters, drain, ejection, circuit, passive mark). */
+  readonly records: RuntimeTable;
   readonly totals: Totals;
   readonly config: Config;
   /** Recent health transitions and admin changes, newest last (at most 100). */
   readonly events: readonly BalancerEvent[];
   /** Records an admin change (added, removed, drained, weight) among the events; counts as no health transition. */
   adminEvent(server: string, from: string, to: string, reason: string): void;
-  /** Forgets a removed server's local state (ejection, circuit, counters). */
-  forget(id: string): void;
 }
 
 const EVENTS_KEPT = 100;
@@ -62,19 +62,19 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const { config, store, transport } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.log ?? silentLogger;
-  const counters = new CounterTable();
+  const records = new RuntimeTable();
   const totals = new Totals();
   const events: BalancerEvent[] = [];
   const startedAt = now();
   const policyOptions: PolicyOptions = {
-    load: counters,
+    load: records,
     random: deps.random ?? Math.random,
     ...(deps.digest ? { digest: deps.digest } : {}),
     hash: { ...config.consistentHash },
     maglevTableSize: 65537,
   };
   const ttl = deps.snapshotTtlMs ?? (store.shared ? 1000 : Infinity);
-  const state = new SharedState(config, store, policyOptions, ttl, now);
+  const state = new SharedState(config, store, records, policyOptions, ttl, now);
   state.onError = (e) => log.warn('state store read failed; using the last copy', { store: store.name, error: String(e) });
   const probe = deps.probe ?? httpProbe(transport, {
     path: config.healthCheck.path,
@@ -88,7 +88,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function pushEvents(list: BalancerEvent[]): void {
     for (const e of list) {
       events.push(e);
-      if (e.kind !== 'admin') counters.get(e.server).transitions++;
+      const r = e.kind === 'admin' ? undefined : records.peek(e.server);
+      if (r) r.transitions++;
       log.info(e.kind === 'admin' ? 'admin change' : 'health transition', { server: e.server, from: e.from, to: e.to, reason: e.reason });
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
@@ -112,7 +113,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     config,
     transport,
     guards,
-    counters,
+    records,
     totals,
     budget,
     log,
@@ -139,7 +140,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   function describeUnavailable(total: number): string {
     if (total === 0) return 'none configured';
-    const drained = state.drained.size;
+    const drained = state.pool.backends.filter((b) => records.get(b.id).drained).length;
     const t = now();
     const down = state.pool.backends.filter((b) => state.record(b.id)?.status === 'unhealthy').length;
     const ejected = state.pool.backends.filter((b) => guards.ejectedUntil(b.id, t) !== null).length;
@@ -183,17 +184,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     status: async () => {
       const reading = state.refresh();
       if (reading) await reading;
-      return statusReport({ config, state, counters, totals, events, startedAt, now: now(), guards, effectiveWeight: ramp.weight, sessions });
+      return statusReport({ config, state, records, totals, events, startedAt, now: now(), guards, effectiveWeight: ramp.weight, sessions });
     },
     state,
-    counters,
+    records,
     totals,
     config,
     events,
     adminEvent: (server, from, to, reason) => pushEvents([{ kind: 'admin', server, from, to, reason, at: now() }]),
-    forget: (id) => {
-      guards.forget(id);
-      counters.delete(id);
-    },
   };
 }

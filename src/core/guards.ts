@@ -1,39 +1,41 @@
 import type { Config } from '../config/types.ts';
 import { circuitAdmit, circuitAt, circuitResult, CLOSED, type CircuitName, type CircuitState } from '../health/circuit.ts';
-import { CLEAN, ejectionCap, isEjected, passiveFailure, passiveSuccess, type PassiveState } from '../health/passive.ts';
+import { CLEAN, ejectionCap, isEjected, passiveFailure, passiveSuccess } from '../health/passive.ts';
+import type { BackendRuntime, RuntimeTable } from './records.ts';
 import type { SharedState } from './state.ts';
 import type { Backend, BalancerEvent } from './types.ts';
 
 /**
  * What decides, per instance, whether a backend may take a new request:
- * drain, health (shared), passive ejection and the circuit breaker (local).
+ * drain, health (shared), passive ejection and the circuit breaker (local,
+ * kept in each backend's runtime record).
  */
 export class Guards {
-  private readonly passive = new Map<string, PassiveState>();
-  private readonly circuits = new Map<string, CircuitState>();
   private readonly config: Config;
   private readonly state: SharedState;
+  private readonly records: RuntimeTable;
   private readonly onEvent: (e: BalancerEvent) => void;
 
   constructor(config: Config, state: SharedState, onEvent: (e: BalancerEvent) => void) {
     this.config = config;
     this.state = state;
+    this.records = state.records;
     this.onEvent = onEvent;
   }
 
   ejectedUntil(id: string, now: number): number | null {
-    const p = this.passive.get(id);
+    const p = this.records.peek(id)?.passive;
     return p && isEjected(p, now) ? p.ejectedUntil : null;
   }
 
   circuit(id: string, now: number): CircuitName {
-    return circuitAt(this.circuits.get(id) ?? CLOSED, now, this.config.circuitBreaker).state;
+    return circuitAt(this.records.peek(id)?.circuit ?? CLOSED, now, this.config.circuitBreaker).state;
   }
 
   /** Servers the checks call healthy and not drained, as a percentage of all (for panic mode). */
   healthyPercent(backends: readonly Backend[]): number {
     if (!backends.length) return 0;
-    const up = backends.filter((b) => !this.state.drained.has(b.id) && this.state.record(b.id)?.status !== 'unhealthy').length;
+    const up = backends.filter((b) => !this.records.peek(b.id)?.drained && this.state.record(b.id)?.status !== 'unhealthy').length;
     return (up / backends.length) * 100;
   }
 
@@ -42,45 +44,45 @@ export class Guards {
    * the circuit are ignored (only drain counts), as Envoy's panic routing does.
    */
   available(b: Backend, now: number, panic: boolean): boolean {
-    if (this.state.drained.has(b.id)) return false;
+    const r = this.records.get(b.id);
+    if (r.drained) return false;
     if (panic) return true;
     const rec = this.state.record(b.id);
     if (rec?.status === 'unhealthy') {
       // With active checks off, nothing else would ever bring it back.
       if (this.config.healthCheck.enabled || now - rec.since < this.config.passive.failTimeoutMs) return false;
     }
-    if (this.config.passive.enabled && isEjected(this.passive.get(b.id), now)) return false;
-    if (this.config.circuitBreaker.enabled) return circuitAdmit(this.circuits.get(b.id) ?? CLOSED, now, this.config.circuitBreaker).allowed;
+    if (this.config.passive.enabled && isEjected(r.passive, now)) return false;
+    if (this.config.circuitBreaker.enabled) return circuitAdmit(r.circuit, now, this.config.circuitBreaker).allowed;
     return true;
   }
 
   /** Commits the admission of a request to `b`; true when it is a half-open trial. */
   admit(b: Backend, now: number): boolean {
     if (!this.config.circuitBreaker.enabled) return false;
-    const before = this.circuits.get(b.id) ?? CLOSED;
-    const r = circuitAdmit(before, now, this.config.circuitBreaker);
-    this.setCircuit(b.id, before, r.next, now, 'open_duration elapsed');
-    return r.trial;
+    const r = this.records.get(b.id);
+    const adm = circuitAdmit(r.circuit, now, this.config.circuitBreaker);
+    this.setCircuit(b.id, r, adm.next, now, 'open_duration elapsed');
+    return adm.trial;
   }
 
   /** Records an attempt's outcome (a failure is an error, a timeout or a status in `on_status`). */
   result(b: Backend, ok: boolean, trial: boolean, now: number, what: string, poolSize: number): void {
+    const r = this.records.get(b.id);
     if (this.config.circuitBreaker.enabled) {
-      const before = this.circuits.get(b.id) ?? CLOSED;
-      const after = circuitResult(before, ok, trial, now, this.config.circuitBreaker);
-      this.setCircuit(b.id, before, after, now, ok ? 'trial requests succeeded' : `failure: ${what}`);
+      const after = circuitResult(r.circuit, ok, trial, now, this.config.circuitBreaker);
+      this.setCircuit(b.id, r, after, now, ok ? 'trial requests succeeded' : `failure: ${what}`);
     }
     if (!this.config.passive.enabled) return;
-    const p = this.passive.get(b.id) ?? CLEAN;
+    const p = r.passive;
     if (ok) {
-      const next = passiveSuccess(p, now, this.config.passive);
-      if (next !== p) this.passive.set(b.id, next);
+      r.passive = passiveSuccess(p, now, this.config.passive);
       return;
     }
     let ejected = 0;
-    for (const [, s] of this.passive) if (isEjected(s, now)) ejected++;
+    for (const x of this.records.values()) if (isEjected(x.passive, now)) ejected++;
     const next = passiveFailure(p, now, this.config.passive, ejected < ejectionCap(poolSize, this.config.passive.maxEjectionPercent));
-    this.passive.set(b.id, next);
+    r.passive = next;
     if (next.ejectedUntil !== p.ejectedUntil && isEjected(next, now)) {
       this.onEvent({
         kind: 'ejection',
@@ -93,11 +95,11 @@ export class Guards {
     }
   }
 
-  private setCircuit(id: string, before: CircuitState, after: CircuitState, now: number, reason: string): void {
+  private setCircuit(id: string, r: BackendRuntime, after: CircuitState, now: number, reason: string): void {
+    const before = r.circuit;
     if (after === before) return;
-    this.circuits.set(id, after);
-    const from = before.state;
-    if (from !== after.state) this.onEvent({ kind: 'circuit', server: id, from: `circuit_${from}`, to: `circuit_${after.state}`, reason, at: now });
+    r.circuit = after;
+    if (before.state !== after.state) this.onEvent({ kind: 'circuit', server: id, from: `circuit_${before.state}`, to: `circuit_${after.state}`, reason, at: now });
   }
 
   /**
@@ -106,12 +108,9 @@ export class Guards {
    * the checks have seen end (Envoy's successful_active_health_check_uneject_host).
    */
   recovered(id: string): void {
-    this.passive.delete(id);
-    this.circuits.delete(id);
-  }
-
-  forget(id: string): void {
-    this.passive.delete(id);
-    this.circuits.delete(id);
+    const r = this.records.peek(id);
+    if (!r) return;
+    r.passive = CLEAN;
+    r.circuit = CLOSED;
   }
 }

@@ -9,7 +9,8 @@ import type { Logger } from './log.ts';
 import type { Pool } from './pool.ts';
 import { badRequest, noServer, problemResponse, upstreamFailed, type AttemptReport } from './problems.ts';
 import { backoffMs, shouldRetry } from './retry.ts';
-import type { CounterTable, ServerCounters, Totals } from './stats.ts';
+import type { RuntimeTable } from './records.ts';
+import type { ServerCounters, Totals } from './stats.ts';
 import { mustIssue, newSessionId, readSticky, serverToken, stickyBackend, stickyCookie, type SessionTable } from './sticky.ts';
 import { UpstreamError, type Backend, type RequestInfo } from './types.ts';
 
@@ -17,7 +18,7 @@ export interface ProxyDeps {
   config: Config;
   transport: Transport;
   guards: Guards;
-  counters: CounterTable;
+  records: RuntimeTable;
   totals: Totals;
   budget: RetryBudget;
   log: Logger;
@@ -55,7 +56,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * whether to try another server → the response, or a 502/503/504 problem.
  */
 export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo) => Promise<Response> {
-  const { config, transport, guards, counters, totals, log, now } = d;
+  const { config, transport, guards, records, totals, log, now } = d;
   const retryOn = config.retryOn;
 
   /** Wraps a body so the backend's in-flight count drops (and `finish` runs) when it ends, fails or is cancelled. */
@@ -146,7 +147,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       }
       tried.add(backend.id);
       const trial = guards.admit(backend, t0);
-      const c = counters.get(backend.id);
+      const c = records.get(backend.id);
       c.inFlight++;
       c.requests++;
       // One controller per attempt, aborted by the timeout or by the client going away.

@@ -2,7 +2,8 @@ import type { Config } from '../config/types.ts';
 import { backendFromSpec } from './pool.ts';
 import type { Guards } from './guards.ts';
 import type { SharedState } from './state.ts';
-import { round1, type CounterTable, type Totals } from './stats.ts';
+import type { RuntimeTable } from './records.ts';
+import { round1, type Totals } from './stats.ts';
 import type { Backend, BalancerEvent, LastCheck, ServerStatus } from './types.ts';
 import type { SessionTable } from './sticky.ts';
 
@@ -69,7 +70,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function statusReport(input: {
   config: Config;
   state: SharedState;
-  counters: CounterTable;
+  records: RuntimeTable;
   totals: Totals;
   events: readonly BalancerEvent[];
   startedAt: number;
@@ -78,14 +79,14 @@ export function statusReport(input: {
   effectiveWeight: (b: Backend, now: number) => number;
   sessions?: SessionTable;
 }): StatusReport {
-  const { state, counters, totals, now } = input;
+  const { state, records, totals, now } = input;
   const sessions = input.sessions?.count(now);
   const servers: Record<string, ServerReport> = {};
   let healthy = 0;
   for (const spec of state.backendsDoc.servers) {
     const b = backendFromSpec(spec);
     const rec = state.record(b.id);
-    const c = counters.get(b.id);
+    const c = records.get(b.id);
     const lat = c.latency();
     const health = rec?.status ?? 'healthy';
     if (health === 'healthy' && !spec.drain) healthy++;

@@ -2,6 +2,7 @@ import type { PolicyOptions } from '../policies/types.ts';
 import type { Config } from '../config/types.ts';
 import type { StateStore } from '../storage/types.ts';
 import { backendFromSpec, createPool, type Pool } from './pool.ts';
+import type { RuntimeTable } from './records.ts';
 import type { BackendSpec, BackendsDocument, HealthDocument, HealthRecord } from './types.ts';
 
 /** Longest a passive mark overrides the shared health map (it yields sooner to a newer check). */
@@ -19,8 +20,8 @@ export class ConflictError extends Error {}
 export class SharedState {
   backendsDoc: BackendsDocument;
   pool!: Pool;
-  /** Ids of servers an admin drained. */
-  drained = new Set<string>();
+  /** This instance's runtime record of each listed server (counters, drain, ejection, circuit, passive mark). */
+  readonly records: RuntimeTable;
   health: HealthDocument;
   private readAt = -Infinity;
   private reading: Promise<void> | undefined;
@@ -31,8 +32,9 @@ export class SharedState {
   private readonly ttlMs: number;
   private readonly now: () => number;
 
-  constructor(config: Config, store: StateStore, policyOptions: PolicyOptions, ttlMs: number, now: () => number) {
+  constructor(config: Config, store: StateStore, records: RuntimeTable, policyOptions: PolicyOptions, ttlMs: number, now: () => number) {
     this.config = config;
+    this.records = records;
     this.store = store;
     this.policyOptions = policyOptions;
     this.ttlMs = ttlMs;
@@ -53,7 +55,8 @@ export class SharedState {
   private setDoc(doc: BackendsDocument, pool: Pool): void {
     this.backendsDoc = doc;
     this.pool = pool;
-    this.drained = new Set(doc.servers.filter((s) => s.drain).map((s) => backendFromSpec(s).id));
+    // A server that left the list leaves nothing behind; the others keep their figures.
+    this.records.sync(doc.servers.map((s) => ({ id: backendFromSpec(s).id, drained: s.drain === true })));
   }
 
   /** The name of the store behind this state (`memory`, `kv`, `durable_object`). */
@@ -109,19 +112,18 @@ export class SharedState {
   }
 
   /**
-   * Passive marks seen by this instance on real traffic. Each stands until a
-   * health check newer than it arrives in the shared map (or the next local
-   * round folds it in), at most `PASSIVE_MARK_MS`.
+   * The effective health of a backend: a passive mark seen by this instance on
+   * real traffic while it stands (until a health check newer than it arrives
+   * in the shared map, or the next local round folds it in, at most
+   * `PASSIVE_MARK_MS`), else the shared map's record.
    */
-  private passive = new Map<string, HealthRecord>();
-
-  /** The effective health of a backend: a fresh passive mark, else the shared map's record. */
   record(id: string): HealthRecord | undefined {
     const base = this.health.servers[id];
-    const mark = this.passive.get(id);
-    if (!mark) return base;
+    const runtime = this.records.peek(id);
+    const mark = runtime?.mark;
+    if (!runtime || !mark) return base;
     if ((base?.last_check?.at ?? 0) < mark.since && this.now() - mark.since < PASSIVE_MARK_MS) return mark;
-    this.passive.delete(id);
+    runtime.mark = undefined;
     // A check newer than the mark passed: the outage the mark recorded is over.
     if (base?.status === 'healthy' && base.last_check?.ok) this.onRecovered?.(id);
     return base;
@@ -129,18 +131,18 @@ export class SharedState {
 
   /** Records a passive failure mark for this instance. */
   markPassive(id: string, rec: HealthRecord): void {
-    this.passive.set(id, rec);
+    this.records.get(id).mark = rec;
   }
 
   /** The health map with this instance's passive marks folded in (what the next round starts from). */
   effectiveHealth(): HealthDocument {
-    if (this.passive.size === 0) return this.health;
-    const servers = { ...this.health.servers };
-    for (const id of [...this.passive.keys()]) {
-      const rec = this.record(id);
-      if (rec) servers[id] = rec;
+    let servers: Record<string, HealthRecord> | undefined;
+    for (const b of this.pool.backends) {
+      if (!this.records.peek(b.id)?.mark) continue;
+      const rec = this.record(b.id);
+      if (rec) (servers ??= { ...this.health.servers })[b.id] = rec;
     }
-    return { updated_at: this.health.updated_at, servers };
+    return servers ? { updated_at: this.health.updated_at, servers } : this.health;
   }
 
   spec(id: string): BackendSpec | undefined {
@@ -150,7 +152,7 @@ export class SharedState {
   /** Replaces the health map (the tick and passive marks are its writers). */
   async putHealth(doc: HealthDocument, persist: boolean): Promise<void> {
     this.setHealth(doc);
-    this.passive.clear();
+    for (const r of this.records.values()) r.mark = undefined;
     if (persist) await this.store.put('health', doc);
   }
 

@@ -1,5 +1,3 @@
-import type { LoadView } from '../policies/types.ts';
-
 const SAMPLES = 1024;
 /** Decay time of the peak-EWMA latency (Finagle's default is 10 s). */
 const EWMA_TAU_MS = 10_000;
@@ -104,31 +102,5 @@ export class Totals {
       if (s < current && s >= current - 10) sum += this.buckets[i];
     }
     return round1(sum / 10);
-  }
-}
-
-/** The per-backend counters keyed by backend id, exposed to policies as a `LoadView`. */
-export class CounterTable implements LoadView {
-  readonly byId = new Map<string, ServerCounters>();
-
-  get(id: string): ServerCounters {
-    let c = this.byId.get(id);
-    if (!c) {
-      c = new ServerCounters();
-      this.byId.set(id, c);
-    }
-    return c;
-  }
-
-  inFlight(id: string): number {
-    return this.byId.get(id)?.inFlight ?? 0;
-  }
-
-  latencyMs(id: string): number {
-    return this.byId.get(id)?.ewmaMs ?? 0;
-  }
-
-  delete(id: string): void {
-    this.byId.delete(id);
   }
 }

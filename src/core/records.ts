@@ -1,0 +1,62 @@
+import { CLOSED, type CircuitState } from '../health/circuit.ts';
+import { CLEAN, type PassiveState } from '../health/passive.ts';
+import type { LoadView } from '../policies/types.ts';
+import { ServerCounters } from './stats.ts';
+import type { HealthRecord } from './types.ts';
+
+/**
+ * Everything this instance knows about one backend at run time, in one
+ * record with one lifecycle: it exists while the server is in the list and is
+ * dropped, all of it, when the server leaves.
+ */
+export class BackendRuntime extends ServerCounters {
+  /** An admin drained it: no new requests (in-flight ones finish). */
+  drained = false;
+  /** Outlier detection on real traffic (max_fails within fail_timeout). */
+  passive: PassiveState = CLEAN;
+  circuit: CircuitState = CLOSED;
+  /** A passive health mark seen here on real traffic; stands until a newer shared check. */
+  mark: HealthRecord | undefined = undefined;
+}
+
+/** The runtime records by backend id; policies read load figures through it. */
+export class RuntimeTable implements LoadView {
+  private readonly byId = new Map<string, BackendRuntime>();
+
+  /** The record of `id` (a fresh one the first time). */
+  get(id: string): BackendRuntime {
+    let r = this.byId.get(id);
+    if (!r) {
+      r = new BackendRuntime();
+      this.byId.set(id, r);
+    }
+    return r;
+  }
+
+  /** Keeps the records of exactly these servers (with their drain flags); every other record is dropped. */
+  sync(servers: ReadonlyArray<{ id: string; drained: boolean }>): void {
+    const keep = new Set<string>();
+    for (const s of servers) {
+      keep.add(s.id);
+      this.get(s.id).drained = s.drained;
+    }
+    for (const id of this.byId.keys()) if (!keep.has(id)) this.byId.delete(id);
+  }
+
+  /** The record of `id` if the server is listed. */
+  peek(id: string): BackendRuntime | undefined {
+    return this.byId.get(id);
+  }
+
+  values(): IterableIterator<BackendRuntime> {
+    return this.byId.values();
+  }
+
+  inFlight(id: string): number {
+    return this.byId.get(id)?.inFlight ?? 0;
+  }
+
+  latencyMs(id: string): number {
+    return this.byId.get(id)?.ewmaMs ?? 0;
+  }
+}
