@@ -73,18 +73,31 @@
       c.plot = new uPlot(opts, data, c.box);
     } else c.plot.setData(data);
   }
-  /** Grouped bars: each series gets its own slot (and colour) within each label's group. */
+  /**
+   * Grouped bars: each series gets its own slot (and colour) within each label's group.
+   * The plot is built once per set of labels and series and then only fed new data, so
+   * it does not flicker or lose its hover state every refresh. Bars start at zero.
+   */
   function drawBars(c, labels, series) {
     const k = series.length;
     const xs = [];
     for (let i = 0; i < labels.length * k; i++) xs.push(i);
-    const bars = uPlot.paths.bars({ size: [0.8, 40], align: 0 });
     const data = [xs, ...series.map((s, j) => xs.map((x) => (x % k === j ? s.values[Math.floor(x / k)] : null)))];
+    const key = JSON.stringify([labels, series.map((s) => s.label)]);
+    if (c.plot && c.key === key) {
+      c.plot.setData(data);
+      return;
+    }
+    const bars = uPlot.paths.bars({ size: [0.8, 40], align: 0 });
     const mid = Math.floor(k / 2);
     const opts = {
       ...size(c.box),
       legend: { show: k > 1, live: false },
-      scales: { x: { time: false, range: [-0.6, xs.length - 0.4] } },
+      scales: {
+        x: { time: false, range: [-0.6, xs.length - 0.4] },
+        // Always from 0: an auto-ranged axis makes bars of similar height look wildly different.
+        y: { range: (_, _min, max) => [0, max > 0 ? uPlot.rangeNum(0, max, 0.1, true)[1] : 1] },
+      },
       axes: [
         { splits: () => xs.filter((x) => x % k === mid), values: (_, ticks) => ticks.map((t) => labels[Math.floor(t / k)] ?? ''), size: 36, gap: 4 },
         { size: 44 },
@@ -93,6 +106,7 @@
     };
     c.plot?.destroy();
     c.box.textContent = '';
+    c.key = key;
     c.plot = new uPlot(opts, data, c.box);
   }
   /** A short axis label: the server's name when short, else its port. */
@@ -334,9 +348,9 @@
   charts.percentiles = lineChart('chart-percentiles');
   charts.active = lineChart('chart-active');
   charts.errors = lineChart('chart-errors');
-  // For tests and the curious: refresh now, and how many refreshes have been rendered
-  // (each also fires a `switchyard:refresh` event on document).
-  window.switchyard = { refresh, get paused() { return paused; }, get refreshes() { return refreshes; } };
+  // For tests and the curious: refresh now, the charts (uPlot instances under .plot), and how
+  // many refreshes have been rendered (each also fires a `switchyard:refresh` event on document).
+  window.switchyard = { refresh, charts, get paused() { return paused; }, get refreshes() { return refreshes; } };
   refresh();
   schedule();
 })();

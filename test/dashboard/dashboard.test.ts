@@ -19,7 +19,10 @@ const LAUNCH = {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 };
 
-type Dashboard = { switchyard: { refresh(): Promise<void> } };
+interface UPlotLike {
+  scales: { y: { min?: number } };
+}
+type Dashboard = { switchyard: { refresh(): Promise<void>; charts: Record<string, { plot: UPlotLike | null }> } };
 
 /**
  * Resolves once the page has rendered `n` more refreshes (its `switchyard:refresh` events).
@@ -46,6 +49,8 @@ async function refreshes(tab: Page, n = 2): Promise<void> {
     n,
   );
 }
+/** The y-scale minimum of the response-time and percentile bar charts. */
+const barMinima = (tab: Page) => tab.evaluate(() => ['times', 'percentiles'].map((k) => (window as unknown as Dashboard).switchyard.charts[k].plot?.scales.y.min));
 
 describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
   let backends: TestBackend[];
@@ -153,6 +158,28 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
     } finally {
       await page.selectOption('#interval', '2');
     }
+  });
+
+  it('updates the bar charts in place, with y axes from zero', async () => {
+    const marked = await page.evaluate(() =>
+      ['#chart-times', '#chart-percentiles'].map((sel) => {
+        const canvas = document.querySelector(`${sel} canvas`) as (HTMLCanvasElement & { marked?: boolean }) | null;
+        if (canvas) canvas.marked = true;
+        return Boolean(canvas);
+      }),
+    );
+    assert.deepEqual(marked, [true, true]);
+    await page.selectOption('#interval', '1');
+    try {
+      // New response times between the refreshes: the charts get new data, not new canvases.
+      for (let i = 0; i < 6; i++) await (await fetch(`${lb.url}/delay?ms=${5 + i}`)).arrayBuffer();
+      await refreshes(page, 2);
+    } finally {
+      await page.selectOption('#interval', '2');
+    }
+    const same = await page.evaluate(() => ['#chart-times', '#chart-percentiles'].map((sel) => (document.querySelector(`${sel} canvas`) as { marked?: boolean } | null)?.marked === true));
+    assert.deepEqual(same, [true, true], 'the same canvases, not rebuilt charts');
+    assert.deepEqual(await barMinima(page), [0, 0]);
   });
 
   it('pauses and resumes with Ctrl+Space, and fits a phone screen', async () => {
