@@ -149,6 +149,16 @@
     const v = String(value);
     if (node.textContent !== v) node.textContent = v;
   }
+  /** A KPI figure; identifiers such as least_response_time may wrap after their underscores. */
+  function kpi(id, value) {
+    const node = $(`#${id}`);
+    const v = String(value);
+    if (node.textContent === v && node.childNodes.length) return;
+    const parts = v.split(/(?<=_)/);
+    node.replaceChildren(...parts.flatMap((p, i) => (i ? [el('wbr'), p] : [p])));
+    node.classList.toggle('long', v.length > 10);
+  }
+
   /** The rows of each rendered servers table, by server id: tbody → Map(id → row). */
   const tables = new WeakMap();
 
@@ -226,14 +236,14 @@
   function render(s) {
     last = s;
     const servers = Object.values(s.servers);
-    $('#algorithm').textContent = s.algorithm;
-    $('#servers-count').textContent = `${s.healthy_servers} / ${s.total_servers}`;
-    $('#requests').textContent = s.total_requests;
-    $('#errors').textContent = s.failed_requests;
-    $('#error-rate').textContent = `${s.error_rate}%`;
-    $('#rps').textContent = s.requests_per_second;
-    $('#sessions').textContent = s.sessions ?? 'off';
-    $('#uptime').textContent = `${s.uptime}s`;
+    kpi('algorithm', s.algorithm);
+    kpi('servers-count', `${s.healthy_servers} / ${s.total_servers}`);
+    kpi('requests', s.total_requests);
+    kpi('errors', s.failed_requests);
+    kpi('error-rate', `${s.error_rate}%`);
+    kpi('rps', s.requests_per_second);
+    kpi('sessions', s.sessions ?? 'off');
+    kpi('uptime', `${s.uptime}s`);
     renderServers($('#servers tbody'), servers);
     const names = servers.map((v) => v.id);
     const now = Date.now() / 1000;

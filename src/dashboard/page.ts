@@ -11,7 +11,7 @@ button.danger{border-color:#dc2626;color:#dc2626}header button{background:#37415
 main{padding:1rem;display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(300px,1fr))}
 .card{background:#fff;border-radius:10px;padding:.8rem 1rem;box-shadow:0 1px 2px #0001;min-width:0}
 .wide{grid-column:1/-1}.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:.75rem}
-.kpi b{display:block;font-size:1.35rem}.kpi span{color:#6b7280;font-size:.8rem}
+.kpi{min-width:0}.kpi b{display:block;font-size:1.35rem;line-height:1.2;overflow-wrap:anywhere}.kpi b.long{font-size:1.05rem}.kpi span{color:#6b7280;font-size:.8rem}
 h2{font-size:.95rem;margin:.1rem 0 .6rem}table{width:100%;border-collapse:collapse}
 .scroll{overflow-x:auto}th,td{padding:.35rem .45rem;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}input.weight{width:5em}

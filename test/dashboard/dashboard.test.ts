@@ -22,6 +22,7 @@ const LAUNCH = {
 interface UPlotLike {
   scales: { y: { min?: number } };
 }
+type Box = { left: number; right: number; top: number; bottom: number };
 type Dashboard = { switchyard: { refresh(): Promise<void>; charts: Record<string, { plot: UPlotLike | null }> } };
 
 /**
@@ -226,6 +227,44 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
     } finally {
       await context.close();
       await locked.stop('SIGKILL');
+    }
+  });
+
+  it('fits a long algorithm name in its KPI tile at desktop width; bars of similar height still start at zero', async () => {
+    const other = await startEntry('node', [
+      '--config',
+      writeConfig({ load_balancer: { port: 0, algorithm: 'least_response_time' }, servers: backends.map((b) => ({ url: b.url })), log_level: 'warn' }),
+    ]);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      // Similar response times everywhere: an auto-ranged y axis would start near 40 ms.
+      for (let i = 0; i < 12; i++) await (await fetch(`${other.url}/delay?ms=40`)).arrayBuffer();
+      const tab = await context.newPage();
+      await tab.goto(`${other.url}/api/dashboard`);
+      await tab.waitForSelector('#servers tbody tr');
+      assert.equal(await tab.textContent('#algorithm'), 'least_response_time');
+      const boxes = await tab.evaluate(() => {
+        const figure = document.querySelector('#algorithm')!;
+        // The text itself (a block's own box is its tile's width even when the text overflows it).
+        const range = document.createRange();
+        range.selectNodeContents(figure);
+        return {
+          text: range.getBoundingClientRect().toJSON() as Box,
+          tile: figure.closest('.kpi')!.getBoundingClientRect().toJSON() as Box,
+          next: document.querySelector('#servers-count')!.closest('.kpi')!.getBoundingClientRect().toJSON() as Box,
+          nextFigure: document.querySelector('#servers-count')!.getBoundingClientRect().toJSON() as Box,
+        };
+      });
+      const overlaps = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      assert.ok(boxes.next.left >= boxes.tile.right, `the next KPI is beside it: ${JSON.stringify(boxes)}`);
+      assert.ok(boxes.text.right <= boxes.tile.right + 0.5, `the figure stays inside its tile: ${JSON.stringify(boxes)}`);
+      assert.ok(!overlaps(boxes.text, boxes.next) && !overlaps(boxes.text, boxes.nextFigure), `overlaps the next KPI: ${JSON.stringify(boxes)}`);
+      mkdirSync(OUT, { recursive: true });
+      await tab.screenshot({ path: join(OUT, 'dashboard-least-response-time.png'), fullPage: true });
+      assert.deepEqual(await barMinima(tab), [0, 0]);
+    } finally {
+      await context.close();
+      await other.stop('SIGKILL');
     }
   });
 });
