@@ -1,4 +1,4 @@
-import type { RequestDone } from './proxy.ts';
+import type { RequestDone } from './respond.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -38,11 +38,14 @@ export class RetryBudget {
     this.requests[this.slot(now)]++;
   }
 
-  /** Whether one more retry fits the budget now; counts it when it does. */
-  tryRetry(now: number): boolean {
+  /** Whether one more retry fits the budget now. */
+  allows(now: number): boolean {
     const allowed = Math.max(this.minPerSecond * 10, (this.percent / 100) * this.sum(this.requests, now));
-    if (this.sum(this.retries, now) >= allowed) return false;
+    return this.sum(this.retries, now) < allowed;
+  }
+
+  /** Counts a retry made. */
+  spend(now: number): void {
     this.retries[this.slot(now)]++;
-    return true;
   }
 }

@@ -13,6 +13,7 @@ const base: RetryInput = {
   tryDurationMs: 0,
   replayable: true,
   untriedLeft: true,
+  budgetLeft: true,
 };
 
 describe('shouldRetry', () => {
@@ -33,6 +34,12 @@ describe('shouldRetry', () => {
     ['try_duration used up', { elapsedMs: 1500, tryDurationMs: 1000 }, false, /try_duration/],
     ['body not replayable', { replayable: false }, false, /replay buffer/],
     ['no server left', { untriedLeft: false }, false, /no other server/],
+    ['retry budget used up', { budgetLeft: false }, false, /retry budget is used up/],
+    ['the budget is asked only for what would be retried', { failure: 'reset', method: 'POST', budgetLeft: false }, false, /not idempotent/],
+    ['a success stands, with no reason', { failure: 200 }, false, /^$/],
+    ['no server could take the first attempt', { failure: 'no_server' }, false, /^no server available$/],
+    ['no server left after a failed attempt', { failure: 'no_server', attempts: 2 }, false, /^no other server left to try$/],
+    ['the client went away', { failure: 'client_gone' }, false, /client went away/],
   ];
   for (const [name, over, want, reason] of table) {
     it(name, () => {

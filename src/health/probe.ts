@@ -1,5 +1,5 @@
 import type { Backend, ProbeResult } from '../core/types.ts';
-import type { Transport } from '../transport/types.ts';
+import { discardBody, type Transport, type UpstreamResponse } from '../transport/types.ts';
 
 /** Checks one backend. Never rejects: every failure is a result with `ok: false`. */
 export interface HealthProbe {
@@ -56,7 +56,7 @@ export function httpProbe(transport: Transport, options: HttpProbeOptions): Heal
         const statusOk = statusMatches(res.status, options.expectedStatus);
         let bodyOk = true;
         if (statusOk && matches) bodyOk = matches((await readText(res, BODY_LIMIT)).text);
-        else await res.body?.cancel().catch(() => {});
+        else discardBody(res.body);
         const ok = statusOk && bodyOk;
         const error = !statusOk ? `status ${res.status}` : !bodyOk ? 'body does not match expected_body' : undefined;
         return { ok, status: res.status, latencyMs: now() - started, ...(error ? { error } : {}) };
@@ -69,8 +69,9 @@ export function httpProbe(transport: Transport, options: HttpProbeOptions): Heal
 }
 
 /** Reads at most `limit` bytes of a body as text, then cancels the rest. */
-async function readText(res: Response, limit: number): Promise<{ text: string }> {
+async function readText(res: UpstreamResponse, limit: number): Promise<{ text: string }> {
   if (!res.body) return { text: '' };
+  if (res.body instanceof Uint8Array) return { text: new TextDecoder().decode(res.body.subarray(0, limit)) };
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let text = '';

@@ -1,6 +1,6 @@
 import type { Backend } from '../core/types.ts';
 import { classify } from './classify.ts';
-import type { OutboundRequest, Transport } from './types.ts';
+import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 export interface FetchTransportOptions {
   /** The fetch to use (defaults to the global one). */
@@ -16,9 +16,10 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
   return {
     decodesBodies: options.decodesBodies ?? true,
-    async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<Response> {
+    async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse> {
+      let res: Response;
       try {
-        return await doFetch(backend.url + req.path, {
+        res = await doFetch(backend.url + req.path, {
           method: req.method,
           headers: req.headers,
           body: req.body,
@@ -31,6 +32,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       } catch (error) {
         throw classify(error, signal.aborted && isTimeout(signal.reason), backend.id);
       }
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
     },
   };
 }

@@ -9,31 +9,29 @@ export interface OutboundRequest {
   body: BodyInit | null;
 }
 
+/** A backend's answer as plain data: the head, and the body as bytes already read, a stream, or none. */
+export interface UpstreamResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
+}
+
 /**
  * How bytes reach a backend. `send` resolves with the backend's response as
- * soon as its headers arrive (the body streams), follows no redirect, and makes
- * exactly one attempt. It rejects only with `UpstreamError` (`connect`,
+ * soon as its headers arrive (a large body streams), follows no redirect, and
+ * makes exactly one attempt. It rejects only with `UpstreamError` (`connect`,
  * `timeout` when `signal` aborts with a TimeoutError, `reset`, `protocol`).
  */
 export interface Transport {
-  send(request: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<Response>;
+  send(request: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse>;
   /** True when response bodies arrive already decoded (content-encoding removed). */
   readonly decodesBodies: boolean;
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
 
-/**
- * Set by a transport on a Response whose (small) body it already read: the
- * bytes and the reason phrase, so the proxy answers without stream plumbing and
- * without touching members that make a lightweight Response build a full one.
- * Absent: the body streams.
- */
-export const BUFFERED_BODY: unique symbol = Symbol('switchyard.bufferedBody');
-
-export interface BufferedBody {
-  bytes: Uint8Array;
-  statusText: string;
+/** Discards a response body that will not be read (a stream is cancelled). */
+export function discardBody(body: UpstreamResponse['body']): void {
+  if (body instanceof ReadableStream) body.cancel().catch(() => {});
 }
-
-export type MaybeBuffered = Response & { [BUFFERED_BODY]?: BufferedBody };

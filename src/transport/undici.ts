@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import type { Backend } from '../core/types.ts';
 import { classify } from './classify.ts';
 import { isTimeout } from './fetch.ts';
-import { BUFFERED_BODY, type MaybeBuffered, type OutboundRequest, type Transport } from './types.ts';
+import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 /** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
 const BUFFER_LIMIT = 64 * 1024;
@@ -19,7 +19,7 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
   });
   return {
     decodesBodies: false,
-    async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<Response> {
+    async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse> {
       const base = new URL(backend.url);
       const headers: string[] = [];
       req.headers.forEach((value, name) => {
@@ -39,24 +39,16 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
           if (Array.isArray(value)) for (const v of value) out.append(name, v);
           else if (value !== undefined) out.append(name, value);
         }
+        const head = { status: res.statusCode, statusText: res.statusText ?? '', headers: out };
         if (res.statusCode === 204 || res.statusCode === 304 || req.method === 'HEAD') {
           res.body.dump().catch(() => {});
-          return new Response(null, { status: res.statusCode, headers: out });
+          return { ...head, body: null };
         }
         const length = Number(res.headers['content-length'] ?? NaN);
-        if (length <= BUFFER_LIMIT) {
-          const bytes = new Uint8Array(await res.body.arrayBuffer());
-          const statusText = res.statusText ?? '';
-          const buffered = new Response(bytes, { status: res.statusCode, statusText, headers: out }) as MaybeBuffered;
-          buffered[BUFFERED_BODY] = { bytes, statusText };
-          return buffered;
-        }
+        if (length <= BUFFER_LIMIT) return { ...head, body: new Uint8Array(await res.body.arrayBuffer()) };
         // ReadableStream.from (not Readable.toWeb): the latter crashed Node 20 on client aborts mid-body.
         const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
-        return new Response(body, {
-          status: res.statusCode,
-          headers: out,
-        });
+        return { ...head, body };
       } catch (error) {
         throw classify(error, signal.aborted && isTimeout(signal.reason), backend.id);
       }

@@ -1,0 +1,80 @@
+import type { Config } from '../config/types.ts';
+import type { Transport, UpstreamResponse } from '../transport/types.ts';
+import type { Exchange } from './exchange.ts';
+import type { Guards } from './guards.ts';
+import type { Logger } from './log.ts';
+import type { BackendRuntime, RuntimeTable } from './records.ts';
+import { UpstreamError, type Backend } from './types.ts';
+
+/** How one attempt ended. */
+export type Outcome =
+  /** The server answered (any status); its record stays in flight until the body is done or discarded. */
+  | { kind: 'response'; backend: Backend; record: BackendRuntime; response: UpstreamResponse; startedAt: number }
+  /** The attempt failed before any response. */
+  | { kind: 'error'; backend: Backend; record: BackendRuntime; error: UpstreamError; startedAt: number }
+  /** The client went away while it waited. */
+  | { kind: 'client_gone' }
+  /** No server could take it. */
+  | { kind: 'no_server' };
+
+export interface AttemptDeps {
+  config: Config;
+  transport: Transport;
+  guards: Guards;
+  records: RuntimeTable;
+  log: Logger;
+  now: () => number;
+  /** Marks a server down for a connection-level failure seen on real traffic. */
+  markDown: (b: Backend, error: UpstreamError) => void;
+}
+
+/**
+ * One attempt at `backend` (none: `no_server`): admission through the
+ * circuit, the per-attempt timeout, the transport call, the backend's
+ * counters, the circuit and passive-health results, and a passive health mark
+ * for a refused or reset connection.
+ */
+export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | undefined): Promise<Outcome> {
+  if (!backend) return { kind: 'no_server' };
+  const { config, guards, now } = d;
+  const startedAt = now();
+  x.tried.add(backend.id);
+  const trial = guards.admit(backend, startedAt);
+  const record = d.records.get(backend.id);
+  record.inFlight++;
+  record.requests++;
+  // One controller per attempt, aborted by the timeout or by the client going away.
+  // (Not AbortSignal.any: on Node 20 it is slow and keeps signals alive.)
+  const controller = new AbortController();
+  const timeout = setTimeout(() => controller.abort(new DOMException(`no response within ${config.timeoutMs} ms`, 'TimeoutError')), config.timeoutMs);
+  const onClientAbort = () => controller.abort(x.request.signal.reason);
+  x.request.signal.addEventListener('abort', onClientAbort, { once: true });
+  try {
+    const response = await d.transport.send({ method: x.request.method, path: x.path, headers: x.headers, body: x.body.next() }, backend, controller.signal);
+    clearTimeout(timeout);
+    const t = now();
+    record.observeLatency(t - startedAt, t);
+    record.observeStatus(response.status);
+    const failed = response.status >= 500 && config.passive.onStatus.includes(response.status);
+    guards.result(backend, !failed, trial, t, `status ${response.status}`, x.pool.backends.length);
+    if (response.status >= 500) {
+      record.errors++;
+      record.lastError = { at: t, message: `status ${response.status}` };
+    }
+    // The client abort listener stays: a client leaving mid-body cancels the upstream request.
+    return { kind: 'response', backend, record, response, startedAt };
+  } catch (e) {
+    clearTimeout(timeout);
+    x.request.signal.removeEventListener('abort', onClientAbort);
+    record.inFlight--;
+    if (x.request.signal.aborted) return { kind: 'client_gone' };
+    const error = e instanceof UpstreamError ? e : new UpstreamError('protocol', String(e));
+    const t = now();
+    record.errors++;
+    record.lastError = { at: t, message: error.message };
+    guards.result(backend, false, trial, t, error.kind, x.pool.backends.length);
+    if (error.kind === 'connect' || error.kind === 'reset') d.markDown(backend, error);
+    d.log.warn('attempt failed', { server: backend.id, method: x.request.method, path: x.url.pathname, error: error.message });
+    return { kind: 'error', backend, record, error, startedAt };
+  }
+}
