@@ -4,10 +4,10 @@
  */
 import type { Hono } from 'hono';
 import { createApp } from '../src/app.ts';
-import { nodeDigest } from '../src/digest.ts';
+import { nodeDigest } from '../src/runtime/hashes.ts';
 import type { Balancer } from '../src/core/balancer.ts';
 import { problemResponse } from '../src/core/problems.ts';
-import type { ConnEnv } from '../src/serving.ts';
+import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
@@ -20,8 +20,6 @@ interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
   passThroughOnException?(): void;
 }
-
-type EdgeEnv = ConnEnv & { waitUntil: (p: Promise<unknown>) => void };
 
 interface Built {
   app: Hono;
@@ -52,8 +50,8 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     transport: fetchTransport({ decodesBodies: true }),
     digest: nodeDigest,
     store,
-    clientIp: (c) => (c.env as EdgeEnv).clientIp,
-    waitUntil: (c) => (c.env as EdgeEnv).waitUntil,
+    clientIp: (c) => getConnInfo(c).remote.address ?? '',
+    waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'
@@ -104,9 +102,7 @@ export default {
     built ??= build(env);
     const b = await built;
     if ('errors' in b) return configError(b.errors);
-    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-    const clientIp = request.headers.get('cf-connecting-ip') ?? '';
-    const response = await b.app.fetch(request, { clientIp, waitUntil }, ctx as never);
+    const response = await b.app.fetch(request, env, ctx as never);
     if (b.storage === 'durable_object') {
       if (!armed) {
         armed = true;

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createBalancer, type Balancer } from '../src/core/balancer.ts';
-import { nodeDigest } from '../src/digest.ts';
+import { nodeDigest } from '../src/runtime/hashes.ts';
 import { createLogger } from '../src/core/log.ts';
 import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
 import type { StateKey } from '../src/storage/types.ts';

@@ -6,7 +6,7 @@ import { testConfig } from '../../test/fixtures/config.ts';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/types.ts';
 import { createLogger } from '../core/log.ts';
-import type { ConnEnv } from '../serving.ts';
+import type { TestEnv as ConnEnv } from '../../test/fixtures/app.ts';
 import { undiciTransport } from '../transport/undici.ts';
 
 const transport = undiciTransport();

@@ -4,7 +4,7 @@ import { startBackend, type TestBackend } from '../../test/fixtures/backends.ts'
 import { testConfig } from '../../test/fixtures/config.ts';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/types.ts';
-import type { ConnEnv } from '../serving.ts';
+import type { TestEnv as ConnEnv } from '../../test/fixtures/app.ts';
 import { undiciTransport } from '../transport/undici.ts';
 import { VERSION } from '../version.ts';
 

@@ -1,5 +1,5 @@
 import { demoBackend } from '../demo/backend.ts';
-import { serveFetch } from '../serve.ts';
+import { serve as serveFetch } from '#runtime';
 import { flags, num, UsageError } from './args.ts';
 
 export const BACKEND_HELP = `Usage: switchyard backend --port P [--host H] [--delay SECONDS] [--fail-rate R] [--name NAME]

@@ -1,5 +1,5 @@
 import type { ServerConfig } from '../config/types.ts';
-import type { ServeFn, Served } from '../serving.ts';
+import type { ServeFn, Served } from '../runtime/types.ts';
 import { demoBackend } from './backend.ts';
 
 /** The seeds' three test servers: one plain, one 100 ms slower, one 200 ms slower. */

@@ -1,7 +1,7 @@
 /** Helpers for policy tests: backends, contexts, a seeded random and a settable load. */
 import type { Backend } from '../core/types.ts';
 import type { LoadView, PickContext, PolicyOptions } from './types.ts';
-import { nodeDigest } from '../digest.ts';
+import { nodeDigest } from '../runtime/hashes.ts';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 export function seeded(seed: number): () => number {

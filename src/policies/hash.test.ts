@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ctx } from './fixtures.ts';
-import { nodeDigest } from '../digest.ts';
+import { nodeDigest } from '../runtime/hashes.ts';
 import { djb2, fnv1a, hashFunction, requestKey } from './hash.ts';
 
 describe('hash functions', () => {

@@ -1,5 +1,5 @@
-import type { Config } from './config/types.ts';
-import { resolveConfig } from './config/load.ts';
+import type { Config } from '../config/types.ts';
+import { resolveConfig } from '../config/load.ts';
 
 /**
  * Resolves the configuration for an entry, or ends the process: `--help`

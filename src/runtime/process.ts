@@ -1,37 +1,18 @@
 /**
- * The long-running balancer process, shared by the Node/Bun and Deno entries:
+ * The long-running balancer process, shared by the Node, Bun and Deno entries:
  * config → (demo backends) → app → server → health timer → graceful stop.
- * Everything runtime-specific arrives injected.
+ * Everything runtime-specific arrives in `Runtime`.
  */
-import { createApp } from './app.ts';
-import { loadConfigOrExit } from './cli.ts';
-import { createLogger } from './core/log.ts';
-import { tickPeriodMs } from './health/round.ts';
-import { startDemoBackends } from './demo/start.ts';
-import type { ConnEnv, ServeFn, Served } from './serving.ts';
-import { createStore, StoreUnavailableError } from './storage/registry.ts';
-import type { StateStore } from './storage/types.ts';
-import type { Transport } from './transport/types.ts';
-import type { Digest } from './policies/types.ts';
+import { createApp } from '../app.ts';
+import { createLogger } from '../core/log.ts';
+import { startDemoBackends } from '../demo/start.ts';
+import { tickPeriodMs } from '../health/round.ts';
+import { createStore, StoreUnavailableError } from '../storage/registry.ts';
+import type { StateStore } from '../storage/types.ts';
+import { loadConfigOrExit } from './config.ts';
+import type { Runtime, Served } from './types.ts';
 
-export interface RunDeps {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  readFile(path: string): Promise<string>;
-  serve: ServeFn;
-  transport: Transport;
-  /** MD5/SHA-1 for `consistent_hash.hash_function`. */
-  digest: Digest;
-  /** Shown in the start banner, e.g. `Node v20.20.2`. */
-  runtime: string;
-  stdout(line: string): void;
-  stderr(line: string): void;
-  exit(code: number): never;
-  /** Calls `handler` on SIGINT and SIGTERM. */
-  onStopSignal(handler: (signal: string) => void): void;
-}
-
-export async function runBalancer(d: RunDeps): Promise<void> {
+export async function runBalancer(d: Runtime): Promise<void> {
   const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit, d.stdout);
   const config = loaded.config;
   const log = createLogger(config.logLevel, d.stdout);
@@ -47,7 +28,8 @@ export async function runBalancer(d: RunDeps): Promise<void> {
     log.warn(`${e.message}; this process keeps its state in memory`);
     store = createStore('memory');
   }
-  const { app, balancer } = createApp({ config, store, transport: d.transport, digest: d.digest, log, clientIp: (c) => (c.env as ConnEnv).clientIp });
+  const transport = d.transport();
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, log, clientIp: d.clientIp });
 
   let server: Served;
   try {
@@ -60,7 +42,7 @@ export async function runBalancer(d: RunDeps): Promise<void> {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
   d.stdout(
     [
-      `switchyard listening on ${base} (${d.runtime}, ${config.algorithm}, ${config.servers.length} server(s))`,
+      `switchyard listening on ${base} (${d.name}, ${config.algorithm}, ${config.servers.length} server(s))`,
       `  dashboard: ${base}${config.admin.prefix}/dashboard`,
       `  stats:     ${base}${config.admin.prefix}/stats`,
       `  metrics:   ${base}${config.admin.prefix}/metrics`,
@@ -93,7 +75,7 @@ export async function runBalancer(d: RunDeps): Promise<void> {
     const force = setTimeout(() => d.exit(0), 10_000);
     (force as { unref?: () => void }).unref?.();
     await server.close();
-    await d.transport.close?.();
+    await transport.close?.();
     await demo?.close();
     d.exit(0);
   });

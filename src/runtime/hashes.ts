@@ -4,6 +4,6 @@
  * `nodejs_compat` flag. Entries inject it; the core stays on web standards.
  */
 import { createHash } from 'node:crypto';
-import type { Digest } from './policies/types.ts';
+import type { Digest } from '../policies/types.ts';
 
 export const nodeDigest: Digest = (algorithm, text) => createHash(algorithm).update(text).digest();

@@ -1,0 +1,17 @@
+/** The process facts Node and Bun share (both speak node:process and node:fs). */
+import { readFile } from 'node:fs/promises';
+import process from 'node:process';
+import type { Runtime } from './types.ts';
+
+export const nodeProcess: Pick<Runtime, 'argv' | 'env' | 'readFile' | 'stdout' | 'stderr' | 'exit' | 'onStopSignal'> = {
+  argv: process.argv.slice(2),
+  env: process.env,
+  readFile: (path) => readFile(path, 'utf8'),
+  stdout: (line) => void process.stdout.write(`${line}\n`),
+  stderr: (line) => void process.stderr.write(`${line}\n`),
+  exit: (code) => process.exit(code),
+  onStopSignal: (handler) => {
+    process.on('SIGINT', () => handler('SIGINT'));
+    process.on('SIGTERM', () => handler('SIGTERM'));
+  },
+};

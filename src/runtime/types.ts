@@ -1,0 +1,41 @@
+import type { Context } from 'hono';
+import type { Digest } from '../policies/types.ts';
+import type { Transport } from '../transport/types.ts';
+
+/** A fetch handler as a runtime's server calls it; `env` is that runtime's own (its connection info). */
+export type FetchHandler = (request: Request, env: unknown) => Response | Promise<Response>;
+
+/** A listening server: where it listens, and a graceful close (in-flight requests finish). */
+export interface Served {
+  hostname: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves a handler on a runtime; port 0 picks a free port. */
+export type ServeFn = (handler: FetchHandler, options: { hostname: string; port: number }) => Promise<Served>;
+
+/**
+ * Everything that differs between the runtimes a balancer process runs on
+ * (Node, Bun, Deno): one file each under src/runtime/ provides it, and the
+ * process lifecycle (process.ts) runs on it unchanged.
+ */
+export interface Runtime {
+  /** Shown in the start banner, e.g. `Node v20.20.2`. */
+  name: string;
+  argv: string[];
+  env: Record<string, string | undefined>;
+  readFile(path: string): Promise<string>;
+  serve: ServeFn;
+  /** How this runtime reaches backends best. */
+  transport(): Transport;
+  /** The client's address of a request this runtime served (Hono's connection info for it). */
+  clientIp(c: Context): string;
+  /** MD5/SHA-1 for `consistent_hash.hash_function`. */
+  digest: Digest;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  exit(code: number): never;
+  /** Calls `handler` on SIGINT and SIGTERM. */
+  onStopSignal(handler: (signal: string) => void): void;
+}
