@@ -1,6 +1,6 @@
 /**
- * Generates src/dashboard/assets.gen.ts (uPlot and the minified dashboard
- * client as strings, so every runtime serves them without a file system) and
+ * Generates src/dashboard/public/dashboard.html (the whole dashboard, uPlot
+ * and the minified client inlined: one file every runtime serves) and
  * src/api/schemas.gen.ts (the JSON Schemas of the API bodies, so the Worker
  * does not bundle the converter). `--check` fails when the files are stale.
  */
@@ -9,10 +9,13 @@ import { transform } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NewServerBody, ServerPatchBody } from '../src/api/schemas.ts';
+import { dashboardPage } from '../src/dashboard/page.ts';
+
+/** The dashboard as one file: read by the Node, Bun and Deno processes, served from Workers static assets at the edge. */
+export const DASHBOARD_FILE = 'src/dashboard/public/dashboard.html';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
-const lit = (s: string) => JSON.stringify(s).replace(/<\/script/gi, '<\\/script');
 
 export async function generate(): Promise<Record<string, string>> {
   const client = (await transform(read('src/dashboard/client.js'), { minify: true, target: 'es2020' })).code;
@@ -24,7 +27,7 @@ export async function generate(): Promise<Record<string, string>> {
     return rest;
   };
   return {
-    'src/dashboard/assets.gen.ts': `${header}export const UPLOT_JS = ${lit(uplotJs)};\nexport const UPLOT_CSS = ${lit(uplotCss)};\nexport const CLIENT_JS = ${lit(client.trim())};\n`,
+    [DASHBOARD_FILE]: dashboardPage({ uplotJs, uplotCss, clientJs: client.trim() }),
     'src/api/schemas.gen.ts': `${header}export const NEW_SERVER_SCHEMA: Record<string, unknown> = ${JSON.stringify(schema(NewServerBody), null, 2)};\nexport const SERVER_PATCH_SCHEMA: Record<string, unknown> = ${JSON.stringify(schema(ServerPatchBody), null, 2)};\n`,
   };
 }

@@ -34,6 +34,8 @@ export interface Platform {
   extraStats?: () => Promise<Record<string, unknown>>;
   /** Where `POST /api/health-check` runs its round (default: in this instance). */
   runRound?: () => Promise<RoundResult>;
+  /** The dashboard page, `src/dashboard/public/dashboard.html` as the entry serves it (none: 404). */
+  dashboard?: () => Promise<Response>;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
       tokenRequired: platform.tokenRequired,
       extraStats: platform.extraStats,
       runRound: platform.runRound,
+      dashboard: platform.dashboard,
       prefix,
       corsOrigins: config.corsOrigins,
     }),

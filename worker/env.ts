@@ -13,6 +13,8 @@ export interface Env {
   /** Admin token (a wrangler secret); overrides the config's `admin.token`. */
   LB_ADMIN_TOKEN?: string;
   SWITCHYARD_KV?: KVLike & { get(key: string, type: 'text'): Promise<string | null> };
+  /** Workers static assets (wrangler.toml [assets]): the dashboard page, kept out of the Worker bundle. */
+  ASSETS?: { fetch(input: Request | string): Promise<Response> };
   SWITCHYARD_STATE?: {
     idFromName(name: string): unknown;
     get(id: unknown): StateObjectStub & EdgeObjectRpc;

@@ -53,6 +53,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     clientIp: (c) => getConnInfo(c).remote.address ?? '',
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
+    ...(env.ASSETS ? { dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html') } : {}),
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'
       ? {

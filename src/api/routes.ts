@@ -10,7 +10,6 @@ import { ConflictError, NotFoundError } from '../core/state.ts';
 import type { BackendSpec } from '../core/types.ts';
 import { VERSION } from '../version.ts';
 import { refuseCrossSiteWrites, requireWriteAccess } from './auth.ts';
-import { dashboardPage } from '../dashboard/page.ts';
 import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApi } from './openapi.ts';
@@ -31,6 +30,8 @@ export interface ApiOptions {
   corsOrigins?: string[];
   /** Where `POST /health-check` runs its round (the Durable Object at the edge); default: here. */
   runRound?: () => Promise<RoundResult>;
+  /** The dashboard page (each entry serves the generated file its own way). */
+  dashboard?: () => Promise<Response>;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -82,8 +83,11 @@ export function apiRoutes(options: ApiOptions): Hono {
 
   const doc = openApi(options.prefix ?? '/api');
   api.get('/openapi.json', (c) => c.json(doc));
-  let page: string | undefined;
-  api.get('/dashboard', (c) => c.html((page ??= dashboardPage(options.prefix ?? '/api'))));
+  api.get('/dashboard', async (c) =>
+    options.dashboard
+      ? options.dashboard()
+      : problemResponse({ type: 'urn:switchyard:problem:not-found', title: 'Not found', status: 404, detail: 'This instance serves no dashboard.', instance: c.req.path }),
+  );
   api.get('/docs', (c) => c.html(docsPage(doc as Parameters<typeof docsPage>[0])));
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));

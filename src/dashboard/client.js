@@ -2,7 +2,8 @@
 // and manages servers through the same API. Plain browser JavaScript, no build.
 /* global uPlot */
 (() => {
-  const API = document.body.dataset.api;
+  // The API this page is served under: PREFIX/dashboard → PREFIX.
+  const API = location.pathname.replace(/\/dashboard\/?$/, '');
   const $ = (sel) => document.querySelector(sel);
   const el = (tag, attrs = {}, ...kids) => {
     const e = document.createElement(tag);

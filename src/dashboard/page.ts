@@ -1,6 +1,9 @@
-import { CLIENT_JS, UPLOT_CSS, UPLOT_JS } from './assets.gen.ts';
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** What the page inlines: uPlot (script and styles) and the minified dashboard client. */
+export interface PageParts {
+  uplotJs: string;
+  uplotCss: string;
+  clientJs: string;
+}
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,sans-serif;color:#111827;background:#f3f4f6}
@@ -29,11 +32,15 @@ input{padding:.3rem;border:1px solid #d1d5db;border-radius:6px}#add-errors{color
 #offline{background:#fee2e2;color:#991b1b;padding:.5rem 1rem}kbd{border:1px solid #6b7280;border-radius:3px;padding:0 .25rem;font-size:.75rem}
 @media (max-width:600px){main{padding:.5rem;gap:.5rem}header{padding:.5rem}}`;
 
-/** The dashboard page: one self-contained HTML document (no CDN), talking to the API under `apiPrefix`. */
-export function dashboardPage(apiPrefix: string): string {
+/**
+ * The dashboard page: one self-contained HTML document (no CDN). It talks to
+ * the API it is served under (`PREFIX/dashboard` → `PREFIX/stats`, ...), so
+ * one generated file serves every prefix and every runtime.
+ */
+export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Switchyard dashboard</title><style>${UPLOT_CSS}${CSS}</style></head>
-<body data-api="${esc(apiPrefix)}">
+<title>Switchyard dashboard</title><style>${uplotCss}${CSS}</style></head>
+<body>
 <header><h1>Switchyard</h1>
 <label>Refresh <select id="interval" aria-label="refresh interval">${[1, 2, 3, 5, 10].map((s) => `<option value="${s}"${s === 2 ? ' selected' : ''}>${s} s</option>`).join('')}</select></label>
 <button id="pause" aria-pressed="false">Pause</button><button id="refresh">Refresh</button>
@@ -65,5 +72,5 @@ export function dashboardPage(apiPrefix: string): string {
 <section class="card muted">Shortcuts: <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>R</kbd> refresh · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Space</kbd> pause/resume.
 Writes ask for the admin token when one is needed and keep it for this browser session only.</section>
 </main><div id="toasts" aria-live="polite"></div>
-<script>${UPLOT_JS}</script><script>${CLIENT_JS}</script></body></html>`;
+<script>${uplotJs}</script><script>${clientJs}</script></body></html>`;
 }

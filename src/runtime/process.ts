@@ -10,6 +10,7 @@ import { tickPeriodMs } from '../health/round.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
 import { loadConfigOrExit } from './config.ts';
+import { dashboardFromFile } from './dashboard.ts';
 import type { Runtime, Served } from './types.ts';
 
 export async function runBalancer(d: Runtime): Promise<void> {
@@ -29,7 +30,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     store = createStore('memory');
   }
   const transport = d.transport();
-  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, log, clientIp: d.clientIp });
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile) });
 
   let server: Served;
   try {

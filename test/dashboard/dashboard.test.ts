@@ -233,14 +233,15 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
   it('fits a long algorithm name in its KPI tile at desktop width; bars of similar height still start at zero', async () => {
     const other = await startEntry('node', [
       '--config',
-      writeConfig({ load_balancer: { port: 0, algorithm: 'least_response_time' }, servers: backends.map((b) => ({ url: b.url })), log_level: 'warn' }),
+      // Under another admin prefix too: the page finds its API beside itself.
+      writeConfig({ load_balancer: { port: 0, algorithm: 'least_response_time' }, admin: { prefix: '/_lb' }, servers: backends.map((b) => ({ url: b.url })), log_level: 'warn' }),
     ]);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
       // Similar response times everywhere: an auto-ranged y axis would start near 40 ms.
       for (let i = 0; i < 12; i++) await (await fetch(`${other.url}/delay?ms=40`)).arrayBuffer();
       const tab = await context.newPage();
-      await tab.goto(`${other.url}/api/dashboard`);
+      await tab.goto(`${other.url}/_lb/dashboard`);
       await tab.waitForSelector('#servers tbody tr');
       assert.equal(await tab.textContent('#algorithm'), 'least_response_time');
       const boxes = await tab.evaluate(() => {

@@ -1,0 +1,14 @@
+/** The generated dashboard page (npm run build:assets), read once from beside the sources. */
+const FILE = new URL('../dashboard/public/dashboard.html', import.meta.url);
+
+/** Serves the dashboard file through `readFile`; a failed read is retried on the next request. */
+export function dashboardFromFile(readFile: (path: string) => Promise<string>): () => Promise<Response> {
+  let page: Promise<string> | undefined;
+  return async () => {
+    page ??= readFile(decodeURIComponent(FILE.pathname)).catch((e) => {
+      page = undefined;
+      throw e;
+    });
+    return new Response(await page, { headers: { 'content-type': 'text/html; charset=UTF-8' } });
+  };
+}
