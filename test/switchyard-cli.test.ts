@@ -66,7 +66,8 @@ describe('switchyard command', { timeout: 120_000 }, () => {
 
   const bad: Array<[string[], RegExp]> = [
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['loadtest', '--bogus'], /Unknown option '--bogus'/],
+    [['loadtest', '--bogus'], /^switchyard: flag --bogus: unknown flag \(see --help\)$/m],
+    [['monitor', '--once=yes'], /^switchyard: flag --once: takes no value, got "yes"$/m],
     [['loadtest', '--url', 'nope'], /--url: an http\(s\) URL is required/],
     [['monitor', '--interval', '99'], /--interval: must be a number 1-60, got "99"/],
     [['backend'], /--port: required/],

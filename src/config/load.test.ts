@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig, type Resolved } from './load.ts';
+import { resolveArgv } from '../runtime/config.ts';
+import type { Resolved } from './load.ts';
 
 /** Resolves with in-memory files. */
 function resolve(argv: string[], env: Record<string, string> = {}, files: Record<string, unknown> = {}): Promise<Resolved> {
-  return resolveConfig({
-    argv,
-    env,
-    readFile: async (path) => {
-      if (!(path in files)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      const f = files[path];
-      return typeof f === 'string' ? f : JSON.stringify(f);
-    },
+  return resolveArgv(argv, env, async (path) => {
+    if (!(path in files)) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    const f = files[path];
+    return typeof f === 'string' ? f : JSON.stringify(f);
   });
 }
 

@@ -1,11 +1,12 @@
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
 import { parseJson } from './json.ts';
-import { parseArgs, type Flags } from './flags.ts';
+import type { Flags } from './flags.ts';
 import { parseConfigText, validateConfig } from './validate.ts';
 
 export interface ResolveInput {
-  argv: string[];
+  /** The parsed command-line flags. */
+  flags: Flags;
   env: Record<string, string | undefined>;
   readFile: (path: string) => Promise<string>;
 }
@@ -49,9 +50,7 @@ function setPath(obj: Record<string, unknown>, path: string[], value: unknown): 
  */
 export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
   const env = Object.fromEntries(Object.entries(input.env).filter(([, val]) => val !== undefined && val !== '')) as Record<string, string>;
-  const args = parseArgs(input.argv);
-  if (!args.ok) return { ok: false, errors: args.errors };
-  const flags: Flags = args.flags;
+  const flags = input.flags;
   if (flags.help) return { ok: true, help: HELP };
 
   const errors: string[] = [];

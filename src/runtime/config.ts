@@ -1,5 +1,15 @@
+import { parseFlags } from '../cli/args.ts';
 import type { Config } from '../config/types.ts';
-import { resolveConfig } from '../config/load.ts';
+import { START_FLAGS, type Flags } from '../config/flags.ts';
+import { resolveConfig, type Resolved } from '../config/load.ts';
+
+/** The configuration from a command line, the environment and files: flags parsed, then flags > env > file > defaults. */
+export async function resolveArgv(argv: string[], env: Record<string, string | undefined>, readFile: (path: string) => Promise<string>): Promise<Resolved> {
+  const parsed = parseFlags(argv, START_FLAGS);
+  if (parsed.errors.length) return { ok: false, errors: parsed.errors };
+  const flags = { ...parsed.values, backend: parsed.values.backend ?? [] } as Flags;
+  return resolveConfig({ flags, env, readFile });
+}
 
 /**
  * Resolves the configuration for an entry, or ends the process: `--help`
@@ -14,7 +24,7 @@ export async function loadConfigOrExit(
   exit: (code: number) => never,
   print: (text: string) => void = write,
 ): Promise<{ config: Config; demo: boolean }> {
-  const r = await resolveConfig({ argv, env, readFile });
+  const r = await resolveArgv(argv, env, readFile);
   if (r.ok && 'help' in r) {
     print(r.help);
     return exit(0);
