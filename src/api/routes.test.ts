@@ -94,10 +94,13 @@ describe('admin API', () => {
     const app = make(testConfig([a.url]));
     const cases: Array<[unknown, RegExp[]]> = [
       [{ host: '127.0.0.1', port: 70000 }, [/^port: .*65535.*, got 70000$/]],
-      [{ host: '127.0.0.1', port: 9000, weight: -1 }, [/^weight: .*greater than 0.*, got -1$/]],
-      [{ host: '127.0.0.1', port: 9000, weight: 'x' }, [/^weight: must be a number, got "x"$/]],
+      [{ host: '127.0.0.1', port: 9000, weight: -1 }, [/^weight: must be a positive number, got -1$/]],
+      [{ host: '127.0.0.1', port: 9000, weight: 'x' }, [/^weight: must be a positive number, got "x"$/]],
       [{ url: 'ftp://x' }, [/^url: .*http.*, got "ftp:\/\/x"$/]],
       [{ host: '127.0.0.1', port: 9000, colour: 'red' }, [/colour/]],
+      [{ host: '999.1.1.1', port: 9000 }, [/^host: must be a host name or IP address, got "999\.1\.1\.1"$/]],
+      [{ url: 'http://127.0.0.1:0' }, [/^url: must be an http\(s\) URL with a host and a port 1-65535, got "http:\/\/127\.0\.0\.1:0"$/]],
+      [{ host: '127.0.0.1', port: 9000, name: 'x'.repeat(201) }, [/^name: must be at most 200 characters/]],
       [{ url: a.url }, []],
     ];
     for (const [body, patterns] of cases) {

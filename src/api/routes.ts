@@ -4,7 +4,8 @@ import { cors } from 'hono/cors';
 import * as v from 'valibot';
 import type { Balancer } from '../core/balancer.ts';
 import type { RoundResult } from '../health/round.ts';
-import { backendFromSpec, SpecError } from '../core/pool.ts';
+import { backendFromSpec } from '../core/pool.ts';
+import { ServerSpecError, serverSpec } from '../config/server.ts';
 import { badRequest, problemResponse } from '../core/problems.ts';
 import { ConflictError, NotFoundError } from '../core/state.ts';
 import type { BackendSpec } from '../core/types.ts';
@@ -58,7 +59,7 @@ function errorResponse(c: Context, e: unknown): Response {
   if (e instanceof ConflictError) {
     return problemResponse({ type: 'urn:switchyard:problem:conflict', title: 'Conflict', status: 409, detail: e.message, instance: c.req.path });
   }
-  if (e instanceof SpecError) return problemResponse(badRequest('The server is not usable.', [e.message], c.req.path));
+  if (e instanceof ServerSpecError) return problemResponse(badRequest('The server is not usable.', [e.message], c.req.path));
   throw e;
 }
 
@@ -100,12 +101,7 @@ export function apiRoutes(options: ApiOptions): Hono {
   api.post('/servers', async (c) => {
     const body = await readJson(c, NewServerBody);
     if (body instanceof Response) return body;
-    const spec: BackendSpec = {
-      url: 'url' in body ? body.url : `http://${body.host.includes(':') && !body.host.startsWith('[') ? `[${body.host}]` : body.host}:${body.port}`,
-      weight: body.weight,
-      backup: body.backup,
-      ...(body.name ? { name: body.name } : {}),
-    };
+    const spec: BackendSpec = serverSpec(body);
     try {
       const id = backendFromSpec(spec).id;
       await balancer.state.addServer(spec);

@@ -6,7 +6,7 @@ export const NEW_SERVER_SCHEMA: Record<string, unknown> = {
       "properties": {
         "host": {
           "type": "string",
-          "pattern": "^[A-Za-z0-9.\\-:[\\]]+$"
+          "pattern": "^[A-Za-z0-9.\\-_:[\\]]+$"
         },
         "port": {
           "type": "integer",
@@ -40,8 +40,7 @@ export const NEW_SERVER_SCHEMA: Record<string, unknown> = {
       "properties": {
         "url": {
           "type": "string",
-          "format": "uri",
-          "pattern": "^[Hh][Tt][Tt][Pp][Ss]?:\\/\\/"
+          "pattern": "^https?:\\/\\/"
         },
         "weight": {
           "type": "number",

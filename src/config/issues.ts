@@ -40,7 +40,9 @@ export function problemsOf(issues: readonly v.BaseIssue<unknown>[], prefix = '')
       out.push({ path, message: 'is required', input: undefined });
       continue;
     }
-    out.push({ path: path || '(root)', message: issue.message, input: issue.input });
+    // A check forwarded to a field (v.forward) carries the whole object as its input; name the field's value.
+    const input = issue.type === 'check' && issue.path?.length ? issue.path[issue.path.length - 1].value : issue.input;
+    out.push({ path: path || '(root)', message: issue.message, input });
   }
   const seen = new Set<string>();
   return out.filter((p) => {

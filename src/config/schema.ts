@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { algorithmNames } from '../policies/registry.ts';
 import { storeNames } from '../storage/registry.ts';
 import { parseBytes, parseDuration } from './duration.ts';
+import { ServerSchema } from './server.ts';
 
 /** True when `s` is `/pattern/flags` with a pattern JavaScript accepts. */
 export function isRegex(s: string): boolean {
@@ -45,29 +46,6 @@ const bytes = v.pipe(
     }
     return n;
   }),
-);
-
-const weight = v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'), v.maxValue(1000, 'must be at most 1000'));
-const serverCommon = {
-  weight: v.optional(weight, 1),
-  name: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'))),
-  backup: v.optional(v.boolean('must be true or false'), false),
-};
-
-/** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. */
-export const ServerSchema = v.union(
-  [
-    v.strictObject({
-      host: v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address')),
-      port: integer(1, 65535),
-      ...serverCommon,
-    }),
-    v.strictObject({
-      url: v.pipe(v.string('must be an http(s) URL'), v.url('must be an http(s) URL'), v.regex(/^https?:\/\//i, 'must be an http(s) URL')),
-      ...serverCommon,
-    }),
-  ],
-  'must be {"host", "port"} or {"url"}',
 );
 
 /** `200`, `"200-399"`, or a list of either; out: inclusive ranges. */

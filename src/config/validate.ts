@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { Config, ServerConfig } from './types.ts';
 import { problemLine, problemsOf } from './issues.ts';
+import { serverAddress, serverSpec } from './server.ts';
 import { parseJson } from './json.ts';
 import { canonicalAlgorithm } from '../policies/registry.ts';
 import { FileSchema, type FileOutput } from './schema.ts';
@@ -37,8 +38,7 @@ function duplicates(servers: ServerConfig[]): string[] {
   const seen = new Map<string, number>();
   const out: string[] = [];
   servers.forEach((s, j) => {
-    const u = new URL(s.url);
-    const id = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+    const id = serverAddress(s.url).id;
     const i = seen.get(id);
     if (i !== undefined) out.push(`servers[${j}]: duplicates servers[${i}] (${id}), got ${JSON.stringify(s.url)}`);
     else seen.set(id, j);
@@ -54,10 +54,7 @@ function normalise(f: FileOutput): Config {
     host: f.load_balancer?.host ?? '127.0.0.1',
     port: f.load_balancer?.port ?? 8080,
     algorithm: canonicalAlgorithm(f.load_balancer?.algorithm ?? 'round_robin'),
-    servers: (f.servers ?? []).map((s) => {
-      const url = 'url' in s ? s.url.replace(/\/+$/, '') : `http://${s.host.includes(':') && !s.host.startsWith('[') ? `[${s.host}]` : s.host}:${s.port}`;
-      return { url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) };
-    }),
+    servers: (f.servers ?? []).map(serverSpec),
     healthCheck: {
       enabled: hc.enabled ?? true,
       path: hc.path ?? '/health',

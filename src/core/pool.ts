@@ -3,37 +3,12 @@ import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/ty
 import type { Algorithm } from '../policies/registry.ts';
 import { serverToken } from './sticky.ts';
 import type { Backend, BackendSpec } from './types.ts';
+import { serverAddress } from '../config/server.ts';
 
-/** Thrown for a server spec the core cannot use (the API turns it into a 400). */
-export class SpecError extends Error {}
-
-/**
- * Builds the core's `Backend` from a stored spec. The id is `host:port` with
- * the scheme's default port filled in; the URL keeps any base path.
- */
+/** Builds the core's `Backend` from a stored spec (the one address rule: `serverAddress`). */
 export function backendFromSpec(spec: BackendSpec): Backend {
-  let u: URL;
-  try {
-    u = new URL(spec.url);
-  } catch {
-    throw new SpecError(`url: not a valid URL, got ${JSON.stringify(spec.url)}`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new SpecError(`url: must be http or https, got ${JSON.stringify(spec.url)}`);
-  }
-  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  const id = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const path = u.pathname.replace(/\/+$/, '');
-  return {
-    id,
-    url: `${u.protocol}//${u.host}${path}`,
-    host,
-    port,
-    name: spec.name ?? id,
-    weight: spec.weight,
-    backup: spec.backup,
-  };
+  const { id, url, host, port } = serverAddress(spec.url);
+  return { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup };
 }
 
 /** The backends of one list version, with a policy per tier (primaries, then backups). */

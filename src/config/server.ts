@@ -1,0 +1,91 @@
+/**
+ * A server as config files and the admin API give it: one schema and one
+ * normalisation for both, and the one rule that turns a URL into the
+ * backend's address (`host:port` id, canonical URL).
+ */
+import * as v from 'valibot';
+import type { ServerConfig } from './types.ts';
+
+/** Thrown for a server URL no backend can have (the API turns it into a 400). */
+export class ServerSpecError extends Error {}
+
+/** Where a server is: its `host:port` id (default ports filled in), host, port, and URL (origin plus base path, no trailing slash). */
+export interface ServerAddress {
+  id: string;
+  url: string;
+  host: string;
+  port: number;
+}
+
+/** The address of a server URL; `ServerSpecError` naming the problem when it has none. */
+export function serverAddress(url: string): ServerAddress {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ServerSpecError(`url: not a valid URL, got ${JSON.stringify(url)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ServerSpecError(`url: must be http or https, got ${JSON.stringify(url)}`);
+  if (u.port === '0') throw new ServerSpecError(`url: the port must be 1-65535, got ${JSON.stringify(url)}`);
+  if (u.username || u.password) throw new ServerSpecError(`url: must not carry a user or password, got ${JSON.stringify(url)}`);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { id: `${host.includes(':') ? `[${host}]` : host}:${port}`, url: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`, host, port };
+}
+
+const hasAddress = (url: string) => {
+  try {
+    serverAddress(url);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `http://HOST:PORT` for seed 004's `{host, port}` (an IPv6 host bracketed). */
+export function hostPortUrl(host: string, port: number): string {
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
+const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
+  v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(min, `must be ${what}`), v.maxValue(max, `must be ${what}`));
+
+export const weight = v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'), v.maxValue(1000, 'must be at most 1000'));
+
+const common = {
+  weight: v.optional(weight, 1),
+  name: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(200, 'must be at most 200 characters'))),
+  backup: v.optional(v.boolean('must be true or false'), false),
+};
+
+/** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. The same in config files and `POST /api/servers`. */
+export const ServerSchema = v.union(
+  [
+    v.pipe(
+      v.strictObject({
+        host: v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address')),
+        port: integer(1, 65535),
+        ...common,
+      }),
+      // A host the character rule lets through but no URL can hold (999.1.1.1, "[", a:b) is named as the host.
+      v.forward(v.check((s) => hasAddress(hostPortUrl(s.host, s.port)), 'must be a host name or IP address'), ['host']),
+    ),
+    v.strictObject({
+      url: v.pipe(
+        v.string('must be an http(s) URL'),
+        v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
+        v.check(hasAddress, 'must be an http(s) URL with a host and a port 1-65535'),
+      ),
+      ...common,
+    }),
+  ],
+  'must be {"host", "port"} or {"url"}',
+);
+
+export type ServerInput = v.InferOutput<typeof ServerSchema>;
+
+/** A validated server as the core keeps it: always a canonical URL, never host/port apart. */
+export function serverSpec(s: ServerInput): ServerConfig {
+  const url = serverAddress('url' in s ? s.url : hostPortUrl(s.host, s.port)).url;
+  return { url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) };
+}
