@@ -93,7 +93,7 @@ describe('admin API', () => {
   it('rejects bad bodies with a 400 problem naming each field and value', async () => {
     const app = make(testConfig([a.url]));
     const cases: Array<[unknown, RegExp[]]> = [
-      [{ host: '127.0.0.1', port: 70000 }, [/^port: .*65535.*, got 70000$/]],
+      [{ host: '127.0.0.1', port: 70000, weight: -1 }, [/^port: .*65535.*, got 70000$/, /^weight: must be a positive number, got -1$/]],
       [{ host: '127.0.0.1', port: 9000, weight: -1 }, [/^weight: must be a positive number, got -1$/]],
       [{ host: '127.0.0.1', port: 9000, weight: 'x' }, [/^weight: must be a positive number, got "x"$/]],
       [{ url: 'ftp://x' }, [/^url: .*http.*, got "ftp:\/\/x"$/]],
@@ -113,6 +113,7 @@ describe('admin API', () => {
       assert.equal(res.headers.get('content-type'), 'application/problem+json');
       const problem = (await res.json()) as { errors: string[] };
       for (const p of patterns) assert.ok(problem.errors.some((e) => p.test(e)), `${JSON.stringify(body)} → ${JSON.stringify(problem.errors)}`);
+      assert.equal(problem.errors.length, patterns.length, `exactly the bad fields: ${JSON.stringify(problem.errors)}`);
     }
     const bad = await app.request('/api/servers', { method: 'POST', body: '{"host":' }, local);
     assert.equal(bad.status, 400);

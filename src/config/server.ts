@@ -68,13 +68,14 @@ export const ServerSchema = v.union(
         ...common,
       }),
       // A host the character rule lets through but no URL can hold (999.1.1.1, "[", a:b) is named as the host.
-      v.forward(v.check((s) => hasAddress(hostPortUrl(s.host, s.port)), 'must be a host name or IP address'), ['host']),
+      // (Only once the port itself is valid: a bad port is the port's problem.)
+      v.forward(v.check((s) => !(Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535) || hasAddress(hostPortUrl(s.host, s.port)), 'must be a host name or IP address'), ['host']),
     ),
     v.strictObject({
       url: v.pipe(
         v.string('must be an http(s) URL'),
         v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
-        v.check(hasAddress, 'must be an http(s) URL with a host and a port 1-65535'),
+        v.check((s) => !/^https?:\/\//i.test(s) || hasAddress(s), 'must be an http(s) URL with a host and a port 1-65535'),
       ),
       ...common,
     }),
