@@ -1,5 +1,6 @@
 import type { StickyConfig } from '../config/types.ts';
 import { fnv1a } from '../policies/hash.ts';
+import { cookieValue } from './cookies.ts';
 import type { Pool } from './pool.ts';
 import type { Backend } from './types.ts';
 
@@ -28,14 +29,8 @@ export function stickyBackend(pool: Pool, token: string, accept: (b: Backend) =>
 
 /** Reads the sticky cookie from a `Cookie` header; null when absent or not in this format. */
 export function readSticky(cookieHeader: string | null, name: string): StickyValue | null {
-  if (!cookieHeader) return null;
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const m = /^([0-9a-z]{1,8})\.([0-9a-f]{16})\.(\d{1,12})$/.exec(part.slice(eq + 1).trim());
-    if (m) return { token: m[1], sid: m[2], issuedAt: Number(m[3]) };
-  }
-  return null;
+  const m = /^([0-9a-z]{1,8})\.([0-9a-f]{16})\.(\d{1,12})$/.exec(cookieValue(cookieHeader, name) ?? '');
+  return m ? { token: m[1], sid: m[2], issuedAt: Number(m[3]) } : null;
 }
 
 /** The `Set-Cookie` value that (re)issues a session: HttpOnly, Path=/, Max-Age = ttl. */

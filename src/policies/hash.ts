@@ -1,3 +1,4 @@
+import { cookieValue } from '../core/cookies.ts';
 import type { Digest, HashFunctionName, PickContext } from './types.ts';
 
 const encoder = new TextEncoder();
@@ -57,15 +58,6 @@ export function mix32(x: number): number {
   return x >>> 0;
 }
 
-function cookie(header: string | null, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
 /**
  * The hashing key of a request: `path` (default), `uri` (path and query), `ip`,
  * `header:NAME`, `cookie:NAME`, `query:NAME`. A named header, cookie or query
@@ -80,7 +72,7 @@ export function requestKey(ctx: PickContext, key: string): string {
   const name = key.slice(i + 1);
   let value: string | null | undefined;
   if (kind === 'header') value = ctx.request.headers.get(name);
-  else if (kind === 'cookie') value = cookie(ctx.request.headers.get('cookie'), name);
+  else if (kind === 'cookie') value = cookieValue(ctx.request.headers.get('cookie'), name);
   else if (kind === 'query') value = ctx.url.searchParams.get(name);
   return value ?? ctx.clientIp;
 }
