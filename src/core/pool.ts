@@ -1,7 +1,6 @@
 import { createPolicy } from '../policies/registry.ts';
 import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/types.ts';
 import type { Algorithm } from '../policies/registry.ts';
-import { serverToken } from './sticky.ts';
 import type { Backend, BackendSpec } from './types.ts';
 import { serverAddress } from '../config/server.ts';
 
@@ -15,8 +14,6 @@ export function backendFromSpec(spec: BackendSpec): Backend {
 export interface Pool {
   readonly backends: readonly Backend[];
   readonly byId: ReadonlyMap<string, Backend>;
-  /** Backends by the opaque token sticky cookies carry. */
-  readonly byToken: ReadonlyMap<string, Backend>;
   /** The best backend `accept` allows: a primary when any is allowed, else a backup. */
   pick(ctx: PickContext, accept: (b: Backend) => boolean): Backend | undefined;
 }
@@ -29,7 +26,6 @@ export function createPool(backends: readonly Backend[], algorithm: Algorithm, o
   return {
     backends,
     byId: new Map(backends.map((b) => [b.id, b])),
-    byToken: new Map(backends.map((b) => [serverToken(b.id), b])),
     pick(ctx, accept) {
       return first.pick(ctx, accept) ?? second?.pick(ctx, accept);
     },

@@ -16,12 +16,20 @@ export function serverToken(id: string): string {
   return fnv1a(id).toString(36);
 }
 
+/** Each pool's backends by token, built once per pool (a pool never changes). */
+const tokenMaps = new WeakMap<Pool, ReadonlyMap<string, Backend>>();
+function byToken(pool: Pool): ReadonlyMap<string, Backend> {
+  let m = tokenMaps.get(pool);
+  if (!m) tokenMaps.set(pool, (m = new Map(pool.backends.map((b) => [serverToken(b.id), b]))));
+  return m;
+}
+
 /**
  * The server a sticky cookie names, if `accept` allows it. A backup server
  * keeps its sessions only while no primary is accepted (as the pool would pick).
  */
 export function stickyBackend(pool: Pool, token: string, accept: (b: Backend) => boolean): Backend | undefined {
-  const b = pool.byToken.get(token);
+  const b = byToken(pool).get(token);
   if (!b || !accept(b)) return undefined;
   if (b.backup && pool.backends.some((x) => !x.backup && accept(x))) return undefined;
   return b;
