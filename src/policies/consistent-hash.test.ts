@@ -5,7 +5,7 @@ import { runPolicyTests, runStabilityTests } from './contract.ts';
 import { backends, ctx, FakeLoad, options } from './fixtures.ts';
 
 runPolicyTests('consistent_hash', consistentHash, { varyBy: 'path', shareTolerance: 0.05 });
-runStabilityTests('consistent_hash', consistentHash, 'path', 0, 0.06);
+runStabilityTests('consistent_hash', consistentHash, 'path', { removeExtra: 0, addTolerance: 0.06 });
 
 describe('consistent_hash', () => {
   for (const fn of ['fnv1a', 'djb2', 'md5', 'sha1'] as const) {

@@ -5,7 +5,9 @@ import { backends, ctx, options } from './fixtures.ts';
 import { ipHash } from './ip-hash.ts';
 
 runPolicyTests('ip_hash', ipHash, { varyBy: 'ip', shareTolerance: 0.05 });
-runStabilityTests('ip_hash', ipHash, 'ip', 0.85, 0.7);
+// Like nginx's ip_hash, its table is rebuilt for a new list (every key rehashes), so only a server
+// marked down is stable; consistent_hash and maglev are the policies for lists that change.
+runStabilityTests('ip_hash', ipHash, 'ip');
 
 describe('ip_hash', () => {
   it('the same client IP always reaches the same server', () => {

@@ -5,7 +5,7 @@ import { backends, options } from './fixtures.ts';
 import { maglev, maglevTable } from './maglev.ts';
 
 runPolicyTests('maglev', maglev, { varyBy: 'path', shareTolerance: 0.03 });
-runStabilityTests('maglev', maglev, 'path', 0.05, 0.06);
+runStabilityTests('maglev', maglev, 'path', { removeExtra: 0.05, addTolerance: 0.06 });
 
 describe('maglev table', () => {
   it('fills every slot, each backend near its weighted share', () => {

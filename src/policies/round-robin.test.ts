@@ -13,19 +13,19 @@ describe('round_robin sequences', () => {
   };
   const table: Array<[string, number[], number, string]> = [
     ['equal weights rotate', [1, 1, 1], 6, 's1 s2 s3 s1 s2 s3'],
-    ['1,1,2: the weight-2 server every other pick, interleaved', [1, 1, 2], 8, 's3 s1 s2 s3 s3 s1 s2 s3'],
+    ['1,1,2: the weight-2 server on 2 picks of every 4, interleaved', [1, 1, 2], 8, 's3 s1 s2 s3 s3 s1 s2 s3'],
     ['5,1,1: nginx smooth sequence', [5, 1, 1], 7, 's1 s1 s2 s1 s3 s1 s1'],
   ];
   for (const [name, weights, n, want] of table) it(name, () => assert.equal(seq(weights, n), want));
 
-  it('1,1,2: every window of 4 has the weight-2 server twice and never twice in a row', () => {
+  it('1,1,2: every period of 4 has the weight-2 server twice and each other once; never three in a row', () => {
     const picks = seq([1, 1, 2], 400).split(' ');
     for (let i = 0; i + 4 <= picks.length; i += 4) {
       const w = picks.slice(i, i + 4);
-      assert.equal(w.filter((x) => x === 's3').length, 2);
-      assert.equal(w.filter((x) => x === 's1').length, 1);
+      assert.deepEqual([w.filter((x) => x === 's3').length, w.filter((x) => x === 's1').length, w.filter((x) => x === 's2').length], [2, 1, 1]);
     }
-    for (let i = 1; i < picks.length; i++) assert.ok(!(picks[i] === 's3' && picks[i - 1] === 's3') || i % 4 === 0, `s3 twice at ${i}`);
+    // Smooth, but not strictly alternating: it ends one period and starts the next (nginx does the same).
+    for (let i = 2; i < picks.length; i++) assert.ok(!(picks[i] === picks[i - 1] && picks[i] === picks[i - 2]), `${picks[i]} three times in a row at ${i}`);
   });
 
   it('a refused server drops out and the others keep exact proportions', () => {

@@ -22,7 +22,8 @@ function swrrStep(backends: readonly Backend[], current: Float64Array, accept: (
 /**
  * nginx's smooth weighted round robin: each pick adds every accepted backend's
  * weight to its current weight, takes the largest, and subtracts the accepted
- * total from it. Weights 1,1,2 give the weight-2 backend every other pick.
+ * total from it. Weights 1,1,2 give the weight-2 backend 2 picks of every 4,
+ * spread out (`s3 s1 s2 s3`, then again: at most twice in a row).
  *
  * For integer weights the whole period is precomputed, so a pick is O(1); a
  * slot whose backend is refused is served by a separate smooth round over the
