@@ -127,11 +127,12 @@ describe('proxy path against real backends', () => {
 
   it('times out a hanging server: GET moves on, POST gets 504 after reaching exactly one server', async () => {
     a.mode = 'hang';
-    const { app } = make(testConfig([a.url, b.url], { timeoutMs: 200, algorithm: 'first' }));
-    const get = await app.request('/echo', {}, local);
+    const config = testConfig([a.url, b.url], { timeoutMs: 200, algorithm: 'first' });
+    const get = await make(config).app.request('/echo', {}, local);
     assert.equal(get.status, 200);
     assert.equal(((await get.json()) as { handled_by: string }).handled_by, 'B');
-    const post = await app.request('/echo', { method: 'POST', body: 'x' }, local);
+    // A fresh balancer: in the first, the timeout already ejected A (passive health, max_fails 1).
+    const post = await make(config).app.request('/echo', { method: 'POST', body: 'x' }, local);
     assert.equal(post.status, 504);
     assert.equal(post.headers.get('content-type'), 'application/problem+json');
     const problem = (await post.json()) as { title: string; attempts: unknown[] };

@@ -52,7 +52,8 @@ describe('operator surface: metrics, access log, CORS, OpenAPI', () => {
     for (const name of ['switchyard_in_flight_requests', 'switchyard_up', 'switchyard_circuit_state', 'switchyard_health_transitions', 'switchyard_retries']) {
       assert.ok(byName.has(name), `missing ${name}`);
     }
-    assert.equal(sample('switchyard_up', 'switchyard_up', { server: a.id }), 1);
+    // The 503 (round robin's fifth request, on A) ejected A: passive health is on by default.
+    assert.deepEqual([sample('switchyard_up', 'switchyard_up', { server: a.id }), sample('switchyard_up', 'switchyard_up', { server: b.id })], [0, 1]);
     await assert.rejects(parsePrometheus('switchyard_up{server="x" 1\n'), /prometheus parser/, 'the parser rejects malformed text');
   });
 

@@ -230,12 +230,9 @@ describe('isLoopback', () => {
     it(`${JSON.stringify(ip)} → ${want}`, () => assert.equal(isLoopback(ip), want));
   }
 
-  // Only a dotted-quad 127.x.y.y is 127.0.0.0/8. isLoopback checks the prefix
-  // alone, so these look-alikes pass as loopback today. Sockets only report
-  // numeric addresses, so no client reaches this; still wrong for a check that
-  // gates admin writes.
+  // Only a dotted-quad 127.x.y.z is 127.0.0.0/8 (the check gates admin writes without a token).
   const lookAlikes = ['127.example', '127.', '127.0.0.1.example', '::ffff:127.example', '127.0.0.256'];
-  it('look-alikes of 127.x are not loopback', { todo: 'isLoopback matches the "127." prefix only' }, () => {
+  it('look-alikes of 127.x are not loopback', () => {
     assert.deepEqual(lookAlikes.filter(isLoopback), []);
   });
 });

@@ -81,5 +81,7 @@ export function normalizeIp(ip: string): string {
 /** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
 export function isLoopback(ip: string): boolean {
   const v = normalizeIp(ip);
-  return v === '::1' || v.startsWith('127.');
+  if (v === '::1') return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
 }
