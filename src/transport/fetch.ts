@@ -9,19 +9,31 @@ export interface FetchTransportOptions {
   decodesBodies?: boolean;
   /** Extra init merged into every call (Bun: `{ decompress: false }`). */
   init?: Record<string, unknown>;
+  /**
+   * With `decodesBodies`: the content codings this fetch decodes. Accept-Encoding
+   * is narrowed to them, so no backend answers in one the runtime would hand on
+   * still encoded (the core drops Content-Encoding for a decoding transport).
+   * Default gzip and br: what Node's, Deno's and workerd's fetch all decode
+   * (Deno and workerd pass deflate through; none here decodes zstd).
+   */
+  decodes?: readonly string[];
 }
+
+const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 
 /** A transport over web-standard `fetch`: works on every runtime. */
 export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
+  const decodesBodies = options.decodesBodies ?? true;
+  const decodes = new Set((options.decodes ?? DECODED_BY_EVERY_FETCH).map((c) => c.toLowerCase()));
   return {
-    decodesBodies: options.decodesBodies ?? true,
+    decodesBodies,
     async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse> {
       let res: Response;
       try {
         res = await doFetch(backend.url + req.path, {
           method: req.method,
-          headers: req.headers,
+          headers: decodesBodies ? onlyDecoded(req.headers, decodes) : req.headers,
           body: req.body,
           redirect: 'manual',
           signal,
@@ -35,6 +47,27 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
     },
   };
+}
+
+/**
+ * The request headers with Accept-Encoding cut down to `decodes` (and
+ * `identity`); `*` is dropped, as it would let the server pick any coding.
+ * The same object when nothing changes.
+ */
+export function onlyDecoded(headers: Headers, decodes: ReadonlySet<string>): Headers {
+  const accept = headers.get('accept-encoding');
+  if (accept === null) return headers;
+  const kept: string[] = [];
+  for (const part of accept.split(',')) {
+    const item = part.trim();
+    const coding = item.split(';')[0].trim().toLowerCase();
+    if (coding === 'identity' || decodes.has(coding)) kept.push(item);
+  }
+  const value = kept.join(', ') || 'identity';
+  if (value === accept) return headers;
+  const out = new Headers(headers);
+  out.set('accept-encoding', value);
+  return out;
 }
 
 export function isTimeout(reason: unknown): boolean {
