@@ -41,6 +41,8 @@ describe('RetryBudget', () => {
     ['the percentage wins above the floor', 50, 1, [{ requests: 100, at: 0 }], 0, 50],
     ['requests in every second of the window all count', 10, 0, everySecond(10, 0, 9), 9_500, 10],
     ['requests each side of a second boundary both count', 50, 0, [{ requests: 2, at: 999 }, { requests: 2, at: 1_000 }], 1_000, 2],
+    ['never more than the percentage: 20% of 7 requests is 1 retry, not 2', 20, 0, [{ requests: 7, at: 0 }], 0, 1],
+    ['20% of 4 requests is no retry', 20, 0, [{ requests: 4, at: 0 }], 0, 0],
     // Slots expire after 10 s.
     ['requests 9.5 s old still count', 20, 0, [{ requests: 100, at: 500 }], 9_999, 20],
     ['requests 10 s old (their second left the window) no longer count', 20, 0, [{ requests: 100, at: 500 }], 10_000, 0],

@@ -38,10 +38,10 @@ export class RetryBudget {
     this.requests[this.slot(now)]++;
   }
 
-  /** Whether one more retry fits the budget now. */
+  /** Whether one more retry fits the budget now: counted with the ones already made, it stays within it. */
   allows(now: number): boolean {
     const allowed = Math.max(this.minPerSecond * 10, (this.percent / 100) * this.sum(this.requests, now));
-    return this.sum(this.retries, now) < allowed;
+    return this.sum(this.retries, now) + 1 <= allowed;
   }
 
   /** Counts a retry made. */
