@@ -3,16 +3,19 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { refusedPort, startBackend, type TestBackend } from '../test/fixtures/backends.ts';
 import { testConfig } from '../test/fixtures/config.ts';
+import { nodeHmac } from './runtime/hashes.ts';
 import { createApp } from './app.ts';
 import type { Config } from './config/types.ts';
 import type { TestEnv as ConnEnv } from '../test/fixtures/app.ts';
 import { undiciTransport } from './transport/undici.ts';
+import { memoryStore } from './storage/memory.ts';
+import type { StateStore } from './storage/types.ts';
 
 const transport = undiciTransport();
 const local: ConnEnv = { clientIp: '127.0.0.1' };
 
-function make(config: Config) {
-  return createApp({ config, transport, clientIp: (c) => (c.env as ConnEnv).clientIp });
+function make(config: Config, store?: StateStore) {
+  return createApp({ config, store, transport, hmac: nodeHmac, clientIp: (c) => (c.env as ConnEnv).clientIp });
 }
 
 describe('proxy path against real backends', () => {
@@ -180,6 +183,57 @@ describe('proxy path against real backends', () => {
     assert.equal(res.headers.get('content-type'), 'application/problem+json');
     assert.match(((await res.json()) as { detail: string }).detail, /request body could not be read/);
     assert.equal(a.hits.total, 0);
+  });
+
+  describe('sticky cookies are signed', () => {
+    const sticky = { cookie: 'SY', ttlMs: 60_000, secure: false, sameSite: 'Lax' as const };
+    const tokenOf = (secret: string, id: string) => Buffer.from(nodeHmac(secret, id).subarray(0, 12)).toString('base64url');
+    const first = async (app: ReturnType<typeof make>['app']) => {
+      const res = await app.request('/echo', {}, local);
+      await res.arrayBuffer();
+      return { server: res.headers.get('x-served-by')!, cookie: res.headers.getSetCookie().find((x) => x.startsWith('SY='))!.split(';')[0] };
+    };
+
+    it('with sticky.secret: the token is the HMAC of the server id under it', async () => {
+      const secret = 'configured-secret-value';
+      const { server, cookie } = await first(make(testConfig([a.url, b.url], { sticky: { ...sticky, secret } })).app);
+      assert.equal(cookie.slice(3).split('.')[0], tokenOf(secret, server));
+    });
+
+    it('a forged token (right shape, no secret) is ignored and the cookie re-set', async () => {
+      const { app } = make(testConfig([a.url, b.url, c.url], { sticky: { ...sticky, secret: 'configured-secret-value' } }));
+      const forged = `SY=${tokenOf('a-guessed-secret!', b.id)}.0123456789abcdef.${Math.floor(Date.now() / 1000)}`;
+      const served = new Set<string | null>();
+      for (let i = 0; i < 3; i++) {
+        const res = await app.request('/echo', { headers: { cookie: forged } }, local);
+        await res.arrayBuffer();
+        served.add(res.headers.get('x-served-by'));
+        assert.match(res.headers.getSetCookie()[0] ?? '', /^SY=/, 'a fresh, signed cookie replaces it');
+      }
+      assert.equal(served.size, 3, 'round robin decides, not the forged cookie');
+    });
+
+    it('without a secret, instances sharing a store sign alike: the first writes the secret there once', async () => {
+      const shared = { ...memoryStore(), shared: true };
+      const one = make(testConfig([a.url, b.url, c.url], { sticky }), shared).app;
+      const two = make(testConfig([a.url, b.url, c.url], { sticky }), shared).app;
+      const { server, cookie } = await first(one);
+      const secret = (await shared.get('secrets'))!.sticky;
+      assert.equal(cookie.slice(3).split('.')[0], tokenOf(secret, server));
+      for (let i = 0; i < 4; i++) {
+        const res = await two.request('/echo', { headers: { cookie } }, local);
+        await res.arrayBuffer();
+        assert.equal(res.headers.get('x-served-by'), server, 'the other instance honours the cookie');
+      }
+      assert.equal((await shared.get('secrets'))!.sticky, secret, 'written once');
+    });
+
+    it('without a secret and a store of its own, each instance makes its own', async () => {
+      const one = await first(make(testConfig([a.url, b.url], { sticky })).app);
+      const two = await first(make(testConfig([a.url, b.url], { sticky })).app);
+      assert.equal(one.server, two.server);
+      assert.notEqual(one.cookie.split('.')[0], two.cookie.split('.')[0]);
+    });
   });
 
   it('keeps a client on its server with a sticky cookie, and moves it when that server drains', async () => {

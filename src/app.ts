@@ -1,6 +1,7 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
 import type { Digest } from './policies/types.ts';
+import type { Hmac } from './core/types.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -27,6 +28,8 @@ export interface Platform {
   random?: () => number;
   /** MD5/SHA-1 for `consistent_hash.hash_function` (the entries pass `node:crypto`'s). */
   digest?: Digest;
+  /** HMAC-SHA-256 for sticky-session tokens (the entries pass `node:crypto`'s); needed when `sticky` is on. */
+  hmac?: Hmac;
   snapshotTtlMs?: number;
   /** Refuse admin writes unless a token is set (Workers). */
   tokenRequired?: boolean;
@@ -54,6 +57,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     now: platform.now,
     random: platform.random,
     digest: platform.digest,
+    hmac: platform.hmac,
     snapshotTtlMs: platform.snapshotTtlMs,
   });
   const app = new Hono();

@@ -12,6 +12,8 @@ export interface Env {
   SWITCHYARD_CONFIG?: string;
   /** Admin token (a wrangler secret); overrides the config's `admin.token`. */
   LB_ADMIN_TOKEN?: string;
+  /** Signs sticky-session cookies (a wrangler secret); without it, a secret kept in the store. */
+  LB_STICKY_SECRET?: string;
   SWITCHYARD_KV?: KVLike & { get(key: string, type: 'text'): Promise<string | null> };
   /** Workers static assets (wrangler.toml [assets]): the dashboard page, kept out of the Worker bundle. */
   ASSETS?: { fetch(input: Request | string): Promise<Response> };
@@ -63,7 +65,12 @@ export async function loadEdgeConfig(env: Env): Promise<{ ok: true; config: Conf
   const admin = raw.admin ?? {};
   // A non-object `admin` is left as it is, for the schema to name.
   if (env.LB_ADMIN_TOKEN && typeof admin === 'object' && !Array.isArray(admin)) raw.admin = { ...admin, token: env.LB_ADMIN_TOKEN };
-  return validateConfig(raw, (path) => (path.startsWith('admin.token') && env.LB_ADMIN_TOKEN ? 'secret LB_ADMIN_TOKEN' : label));
+  const result = validateConfig(raw, (path) => (path.startsWith('admin.token') && env.LB_ADMIN_TOKEN ? 'secret LB_ADMIN_TOKEN' : label));
+  if (result.ok && env.LB_STICKY_SECRET) {
+    if (env.LB_STICKY_SECRET.length < 16) return { ok: false, errors: ['secret LB_STICKY_SECRET: must be at least 16 characters'] };
+    result.config.stickySecret = env.LB_STICKY_SECRET;
+  }
+  return result;
 }
 
 /** The stub of the one Durable Object that holds shared state; call per use (stubs belong to a request). */

@@ -4,7 +4,7 @@
  */
 import type { Hono } from 'hono';
 import { createApp } from '../src/app.ts';
-import { nodeDigest } from '../src/runtime/hashes.ts';
+import { nodeDigest, nodeHmac } from '../src/runtime/hashes.ts';
 import type { Balancer } from '../src/core/balancer.ts';
 import { problemResponse } from '../src/core/problems.ts';
 import { getConnInfo } from 'hono/cloudflare-workers';
@@ -49,6 +49,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     // workerd decodes gzip/br on fetch; the core drops the encoding headers to match.
     transport: fetchTransport({ decodesBodies: true }),
     digest: nodeDigest,
+    hmac: nodeHmac,
     store,
     clientIp: (c) => getConnInfo(c).remote.address ?? '',
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createBalancer, type Balancer } from '../src/core/balancer.ts';
-import { nodeDigest } from '../src/runtime/hashes.ts';
+import { nodeDigest, nodeHmac } from '../src/runtime/hashes.ts';
 import { createLogger } from '../src/core/log.ts';
 import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
 import type { StateKey } from '../src/storage/types.ts';
@@ -26,6 +26,7 @@ export class SwitchyardState extends DurableObject<Env> {
             store: durableObjectStorageStore(this.ctx.storage),
             transport: fetchTransport({ decodesBodies: true }),
             digest: nodeDigest,
+            hmac: nodeHmac,
             snapshotTtlMs: 0,
             log: createLogger(r.config.logLevel),
           })
@@ -41,6 +42,8 @@ export class SwitchyardState extends DurableObject<Env> {
   }
 
   async putDoc(key: StateKey, value: unknown): Promise<void> {
+    // The first secret written stands: two isolates racing to create one agree on the winner.
+    if (key === 'secrets' && (await this.ctx.storage.get(key)) !== undefined) return;
     await this.ctx.storage.put(key, value);
     if (key === 'backends') await this.ensureAlarm();
   }

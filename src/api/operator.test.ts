@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startBackend, type TestBackend } from '../../test/fixtures/backends.ts';
 import { parsePrometheus, PROMETHEUS_MISSING } from '../../test/fixtures/prometheus.ts';
 import { testConfig } from '../../test/fixtures/config.ts';
+import { nodeHmac } from '../runtime/hashes.ts';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/types.ts';
 import { createLogger } from '../core/log.ts';
@@ -16,6 +17,7 @@ function make(config: Config, lines?: string[]) {
   return createApp({
     config,
     transport,
+    hmac: nodeHmac,
     clientIp: (c) => (c.env as ConnEnv).clientIp,
     ...(lines ? { log: createLogger('info', (l) => lines.push(l)) } : {}),
   }).app;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBackend, type TestBackend } from '../../test/fixtures/backends.ts';
 import { testConfig } from '../../test/fixtures/config.ts';
+import { nodeHmac } from '../runtime/hashes.ts';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/types.ts';
 import type { TestEnv as ConnEnv } from '../../test/fixtures/app.ts';
@@ -14,7 +15,7 @@ const remote: ConnEnv = { clientIp: '198.51.100.7' };
 const json = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
 function make(config: Config) {
-  return createApp({ config, transport, clientIp: (c) => (c.env as ConnEnv).clientIp }).app;
+  return createApp({ config, transport, hmac: nodeHmac, clientIp: (c) => (c.env as ConnEnv).clientIp }).app;
 }
 
 describe('admin API', () => {

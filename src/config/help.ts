@@ -32,6 +32,7 @@ Environment:
   LB_HOST, LB_PORT       listen address and port
   LB_ALGORITHM           selection algorithm
   LB_ADMIN_TOKEN         bearer token for admin writes (without one, writes only from loopback)
+  LB_STICKY_SECRET       signs sticky-session cookies (16+ characters; without one, a secret is made at start)
   LOG_LEVEL              debug | info (default) | warn | error | silent
   HEALTH_CHECK_INTERVAL  seconds between health checks (default 10; "500ms", "10s" accepted)
   MAX_RETRIES            extra attempts on other servers (default 2)

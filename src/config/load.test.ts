@@ -163,6 +163,7 @@ describe('resolveConfig', () => {
       ['unknown key nested', ['--config', 'c.json'], {}, { 'c.json': { health_check: { intervall: 3 } } }, [/^c\.json: health_check\.intervall: unknown key$/]],
       ['bad duration', ['--config', 'c.json'], {}, { 'c.json': { timeout: 'soon' } }, [/^c\.json: timeout: must be seconds .*, got "soon"$/]],
       ['bad sticky settings', ['--config', 'c.json'], {}, { 'c.json': { sticky: { cookie: 'a b', same_site: 'lax', ttl: 0 } } }, [/^c\.json: sticky\.cookie: must be a cookie name .*, got "a b"$/, /^c\.json: sticky\.ttl: must be more than 0, got 0$/, /^c\.json: sticky\.same_site: must be one of Lax, Strict, None, got "lax"$/]],
+      ['a short sticky secret, in the file or the environment', ['--config', 'c.json'], { LB_STICKY_SECRET: 'short' }, { 'c.json': { sticky: { secret: 'tiny' } } }, [/^c\.json: sticky\.secret: must be at least 16 characters, got "tiny"$/, /^env LB_STICKY_SECRET: must be at least 16 characters$/]],
       ['missing file', ['--config', 'nope.json'], {}, {}, [/^flag --config: cannot read config file "nope\.json": ENOENT$/]],
       ['bad env', [], { LB_PORT: 'x', MAX_RETRIES: '-1', TIMEOUT: 'later' }, {}, [/^env LB_PORT: load_balancer\.port: .*got "x"$/, /^env MAX_RETRIES: retries: .*got -1$/, /^env TIMEOUT: timeout: .*got "later"$/]],
       ['bad flag values', ['--port', '99999', '--backend', 'ftp://x'], {}, {}, [/^flag --port: load_balancer\.port: .*got 99999$/, /^flag --backend: servers\[0\]\.url: must be an http\(s\) URL, got "ftp:\/\/x"$/]],
@@ -175,6 +176,12 @@ describe('resolveConfig', () => {
         for (const l of lines) assert.doesNotMatch(l, /\n/, 'one line per problem');
       });
     }
+  });
+
+  it('LB_STICKY_SECRET signs every sticky setting that has no secret of its own', async () => {
+    const { config } = await ok(['--config', 'c.json'], { LB_STICKY_SECRET: 'sixteen-chars-or-more' }, { 'c.json': { sticky: {} } });
+    assert.equal(config.stickySecret, 'sixteen-chars-or-more');
+    assert.equal(config.sticky!.secret, undefined);
   });
 
   it('--help returns the help text', async () => {

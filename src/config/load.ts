@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+import { stickySecret } from './schema.ts';
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
 import { parseJson } from './json.ts';
@@ -29,7 +31,7 @@ const ENV: Array<[string, string[]]> = [
 ];
 
 /** Every environment variable the configuration reads. */
-export const ENV_VARS = ['LB_CONFIG', ...ENV.map(([name]) => name)];
+export const ENV_VARS = ['LB_CONFIG', ...ENV.map(([name]) => name), 'LB_STICKY_SECRET'];
 
 /** A numeric-looking string becomes a number, so `LB_PORT=8080` validates as a port. */
 const numeric = (s: string): string | number => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s);
@@ -121,6 +123,12 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     return best;
   };
   const result = validateConfig(raw, sourceOf);
+  const secret = env.LB_STICKY_SECRET;
+  if (secret !== undefined) {
+    const bad = v.safeParse(stickySecret, secret);
+    if (!bad.success) return { ok: false, errors: [...(result.ok ? [] : result.errors), `env LB_STICKY_SECRET: ${bad.issues[0].message}`] };
+    if (result.ok) result.config.stickySecret = secret;
+  }
   return result.ok ? { ...result, demo: result.config.servers.length === 0 } : result;
 }
 

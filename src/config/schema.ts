@@ -73,6 +73,9 @@ const hashKey = v.pipe(
   v.regex(/^(path|uri|ip|(header|cookie|query):[^\s:]+)$/, 'must be path, uri, ip, header:NAME, cookie:NAME or query:NAME'),
 );
 
+/** The key sticky-session tokens are signed with (HMAC-SHA-256). */
+export const stickySecret = v.pipe(v.string('must be a string'), v.minLength(16, 'must be at least 16 characters'));
+
 /** The whole config file (seed 004's format, extended). Every section optional; unknown keys rejected. */
 export const FileSchema = v.strictObject({
   load_balancer: v.optional(
@@ -147,6 +150,7 @@ export const FileSchema = v.strictObject({
       ttl: v.optional(positiveDuration),
       secure: v.optional(v.boolean('must be true or false')),
       same_site: v.optional(v.picklist(['Lax', 'Strict', 'None'], 'must be one of Lax, Strict, None')),
+      secret: v.optional(stickySecret),
     }),
   ),
   panic_threshold: v.optional(v.pipe(v.number('must be a percentage 0-100'), v.minValue(0, 'must be a percentage 0-100'), v.maxValue(100, 'must be a percentage 0-100'))),

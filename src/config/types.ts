@@ -12,6 +12,8 @@ export interface StickyConfig {
   ttlMs: number;
   secure: boolean;
   sameSite: 'Lax' | 'Strict' | 'None';
+  /** Signs the cookie's server token (HMAC-SHA-256); unset: `Config.stickySecret`, else one shared through the store or made at start. */
+  secret?: string;
 }
 
 /** A configured server, normalised: always a URL, never host/port separately. */
@@ -83,6 +85,8 @@ export interface Config {
   slowStartMs: number;
   /** Cookie-based session persistence; null when off. */
   sticky: StickyConfig | null;
+  /** The sticky signing secret from the environment (`LB_STICKY_SECRET`), for every sticky setting without its own. */
+  stickySecret?: string;
   /** Below this percentage of healthy servers, balance over all of them (0: off: answer 503). */
   panicThreshold: number;
   consistentHash: {

@@ -96,7 +96,7 @@ function normalise(f: FileOutput): Config {
     slowStartMs: f.slow_start ?? 0,
     sticky:
       f.sticky && f.sticky.enabled !== false
-        ? { cookie: f.sticky.cookie ?? 'SWITCHYARD_SERVER', ttlMs: f.sticky.ttl ?? 3_600_000, secure: f.sticky.secure ?? false, sameSite: f.sticky.same_site ?? 'Lax' }
+        ? { cookie: f.sticky.cookie ?? 'SWITCHYARD_SERVER', ttlMs: f.sticky.ttl ?? 3_600_000, secure: f.sticky.secure ?? false, sameSite: f.sticky.same_site ?? 'Lax', ...(f.sticky.secret ? { secret: f.sticky.secret } : {}) }
         : null,
     panicThreshold: f.panic_threshold ?? 0,
     consistentHash: {

@@ -13,10 +13,10 @@ import { createProxy } from './proxy.ts';
 import { statusReport, type StatusReport } from './report.ts';
 import { slowStart } from './slow-start.ts';
 import { SharedState } from './state.ts';
-import { SessionTable } from './sticky.ts';
+import { newStickySecret, SessionTable, StickyTokens } from './sticky.ts';
 import { RuntimeTable } from './records.ts';
 import { Totals } from './stats.ts';
-import type { Backend, BalancerEvent, RequestInfo, UpstreamError } from './types.ts';
+import type { Backend, BalancerEvent, Hmac, RequestInfo, UpstreamError } from './types.ts';
 
 export interface BalancerDeps {
   config: Config;
@@ -29,6 +29,8 @@ export interface BalancerDeps {
   random?: () => number;
   /** MD5/SHA-1 for those `consistent_hash.hash_function`s (from the entry). */
   digest?: Digest;
+  /** HMAC-SHA-256 for signing sticky-session tokens (from the entry); needed when `sticky` is on. */
+  hmac?: Hmac;
   log?: Logger;
   /** How long a read of shared state stays fresh. Default: forever for memory, 1 s otherwise. */
   snapshotTtlMs?: number;
@@ -108,6 +110,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const budget = new RetryBudget(config.retryBudget.percent, config.retryBudget.minPerSecond);
   const ramp = slowStart(config, state, policyOptions);
   const sessions = config.sticky ? new SessionTable(config.sticky.ttlMs) : undefined;
+  const sticky = stickySigning(config, store, deps.hmac, log);
   const fetch = createProxy({
     sessions,
     config,
@@ -120,6 +123,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     now,
     random: policyOptions.random,
     pool: ramp.pool,
+    tokens: sticky.tokens,
     markDown,
     describeUnavailable: () => describeUnavailable(state.pool.backends.length),
     onDone: (e) => {
@@ -134,6 +138,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (refreshing) {
       if (!state.loaded) await refreshing;
       else info.waitUntil?.(refreshing);
+    }
+    const signing = sticky.ready();
+    if (signing) {
+      // The request that starts the read keeps it alive (Workers: I/O belongs to a request).
+      info.waitUntil?.(signing);
+      await signing;
     }
     return fetch(request, info);
   }
@@ -193,4 +203,36 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     events,
     adminEvent: (server, from, to, reason) => pushEvents([{ kind: 'admin', server, from, to, reason, at: now() }]),
   };
+}
+
+/**
+ * The sticky-session tokens, signed with `sticky.secret`; without one, with a
+ * secret made at start (one process), or the one kept in a shared store (every
+ * instance signs alike; the first to need it writes it). `ready()` is the read
+ * of that shared secret while one is needed (started by the first request that
+ * needs it, never at construction: at the edge, I/O belongs to a request).
+ */
+function stickySigning(config: Config, store: StateStore, hmac: Hmac | undefined, log: Logger): { tokens: () => StickyTokens | undefined; ready: () => Promise<void> | undefined } {
+  if (!config.sticky) return { tokens: () => undefined, ready: () => undefined };
+  if (!hmac) throw new Error('sticky sessions need an HMAC-SHA-256 from the runtime entry (Platform.hmac)');
+  const sign = hmac;
+  const configured = config.sticky.secret ?? config.stickySecret;
+  let tokens = configured || !store.shared ? new StickyTokens(sign, configured ?? newStickySecret()) : undefined;
+  let reading: Promise<void> | undefined;
+  const read = async () => {
+    try {
+      let doc = await store.get('secrets');
+      if (!doc?.sticky) {
+        await store.put('secrets', { sticky: newStickySecret() });
+        doc = await store.get('secrets');
+      }
+      tokens = new StickyTokens(sign, doc!.sticky);
+    } catch (e) {
+      log.warn('sticky secret unavailable from the store; signing with one of this instance only', { store: store.name, error: String(e) });
+      tokens = new StickyTokens(sign, newStickySecret());
+    } finally {
+      reading = undefined;
+    }
+  };
+  return { tokens: () => tokens, ready: () => (tokens ? undefined : (reading ??= read())) };
 }

@@ -13,7 +13,7 @@ import type { RuntimeTable } from './records.ts';
 import { release, respond, type RequestDone } from './respond.ts';
 import { backoffMs, shouldRetry, type RetryDecision } from './retry.ts';
 import type { Totals } from './stats.ts';
-import { readSticky, stickyBackend, type SessionTable } from './sticky.ts';
+import { readSticky, type SessionTable, type StickyTokens } from './sticky.ts';
 import type { Backend, RequestInfo, UpstreamError } from './types.ts';
 
 export interface ProxyDeps {
@@ -36,6 +36,8 @@ export interface ProxyDeps {
   onDone?: (entry: RequestDone) => void;
   /** Sticky sessions seen, when `config.sticky` is on. */
   sessions?: SessionTable;
+  /** The tokens sticky cookies carry, when `config.sticky` is on. */
+  tokens: () => StickyTokens | undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +69,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
   function choose(x: Exchange): Backend | undefined {
     const t = now();
     const accept = (b: Backend) => !x.tried.has(b.id) && d.guards.available(b, t, x.panic);
-    return (x.sticky && !x.tried.size && stickyBackend(x.pool, x.sticky.token, accept)) || x.pool.pick(x.pick, accept);
+    return (x.sticky && !x.tried.size && d.tokens()?.backend(x.pool, x.sticky.token, accept)) || x.pool.pick(x.pick, accept);
   }
 
   function decide(x: Exchange, o: Outcome): RetryDecision {

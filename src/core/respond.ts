@@ -7,7 +7,7 @@ import { noServer, problemResponse, upstreamFailed } from './problems.ts';
 import type { BackendRuntime } from './records.ts';
 import type { RetryDecision } from './retry.ts';
 import type { Totals } from './stats.ts';
-import { mustIssue, newSessionId, serverToken, stickyCookie, type SessionTable } from './sticky.ts';
+import { mustIssue, newSessionId, stickyCookie, type SessionTable, type StickyTokens } from './sticky.ts';
 
 /** One finished request, for the access log and metrics. */
 export interface RequestDone {
@@ -30,6 +30,8 @@ export interface RespondDeps {
   now: () => number;
   /** Sticky sessions seen, when `config.sticky` is on. */
   sessions?: SessionTable;
+  /** The tokens sticky cookies carry, when `config.sticky` is on. */
+  tokens: () => StickyTokens | undefined;
   /** Why no server can take a request, for the 503 body. */
   describeUnavailable: () => string;
   /** Called once per request when its response is complete (body sent, failed or cancelled). */
@@ -80,8 +82,9 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
   const out = downstreamHeaders(res.headers, d.decodesBodies);
   if (config.servedByHeader) out.set(config.servedByHeader, backend.id);
   const sticky = config.sticky;
-  if (sticky) {
-    const token = serverToken(backend.id);
+  const tokens = d.tokens();
+  if (sticky && tokens) {
+    const token = tokens.token(backend.id);
     const sid = x.sticky?.sid ?? newSessionId();
     const t = now();
     d.sessions?.touch(sid, backend.id, t);

@@ -2,18 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backends, options } from '../policies/fixtures.ts';
 import { createPool } from './pool.ts';
-import { mustIssue, newSessionId, readSticky, serverToken, SessionTable, stickyBackend, stickyCookie } from './sticky.ts';
+import { nodeHmac } from '../runtime/hashes.ts';
+import { mustIssue, newSessionId, newStickySecret, readSticky, SessionTable, stickyCookie, StickyTokens } from './sticky.ts';
 import type { StickyConfig } from '../config/types.ts';
 
 const config: StickyConfig = { cookie: 'SY', ttlMs: 600_000, secure: false, sameSite: 'Lax' };
+const tokens = new StickyTokens(nodeHmac, 'a-secret-of-sixteen-chars');
+const serverToken = (id: string) => tokens.token(id);
 
 describe('sticky cookie', () => {
   const table: Array<[string, string | null, ReturnType<typeof readSticky>]> = [
     ['absent header', null, null],
     ['other cookies only', 'a=1; b=2', null],
-    ['among others', 'a=1; SY=1x2y.0123456789abcdef.1700000000; b=2', { token: '1x2y', sid: '0123456789abcdef', issuedAt: 1700000000 }],
-    ['name is exact', 'XSY=1x2y.0123456789abcdef.1700000000', null],
-    ['bad session id', 'SY=1x2y.nothex.1700000000', null],
+    ['among others', 'a=1; SY=Ab-_0123456789xy.0123456789abcdef.1700000000; b=2', { token: 'Ab-_0123456789xy', sid: '0123456789abcdef', issuedAt: 1700000000 }],
+    ['name is exact', 'XSY=Ab-_0123456789xy.0123456789abcdef.1700000000', null],
+    ['bad session id', 'SY=Ab-_0123456789xy.nothex.1700000000', null],
+    ['an unsigned (old) token', 'SY=1x2y.0123456789abcdef.1700000000', null],
     ['tampered shape', 'SY=../../etc', null],
     ['empty value', 'SY=', null],
   ];
@@ -22,7 +26,7 @@ describe('sticky cookie', () => {
   it('writes a cookie it reads back, HttpOnly with Max-Age = ttl', () => {
     const v = { token: serverToken('127.0.0.1:8001'), sid: newSessionId(), issuedAt: 1700000000 };
     const set = stickyCookie(config, v);
-    assert.match(set, /^SY=[0-9a-z]+\.[0-9a-f]{16}\.1700000000; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    assert.match(set, /^SY=[A-Za-z0-9_-]{16}\.[0-9a-f]{16}\.1700000000; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
     assert.deepEqual(readSticky(set.split(';')[0], 'SY'), v);
     assert.match(stickyCookie({ ...config, sameSite: 'None' }, v), /; SameSite=None; Secure$/, 'SameSite=None needs Secure');
   });
@@ -31,6 +35,18 @@ describe('sticky cookie', () => {
     assert.equal(serverToken('127.0.0.1:8001'), serverToken('127.0.0.1:8001'));
     assert.notEqual(serverToken('127.0.0.1:8001'), serverToken('127.0.0.1:8002'));
     assert.doesNotMatch(serverToken('127.0.0.1:8001'), /127|8001/);
+  });
+
+  it('tokens are signed: the HMAC of the id under the secret, so a guessed address cannot be confirmed without it', () => {
+    const expected = Buffer.from(nodeHmac('a-secret-of-sixteen-chars', '127.0.0.1:8001').subarray(0, 12)).toString('base64url');
+    assert.equal(serverToken('127.0.0.1:8001'), expected);
+    assert.notEqual(new StickyTokens(nodeHmac, 'another-secret-here!').token('127.0.0.1:8001'), expected, 'another secret, another token');
+  });
+
+  it('a new secret is 32 random bytes (hex), different each time', () => {
+    const a = newStickySecret();
+    assert.match(a, /^[0-9a-f]{64}$/);
+    assert.notEqual(newStickySecret(), a);
   });
 
   const issue: Array<[string, ReturnType<typeof readSticky>, string, number, boolean]> = [
@@ -42,7 +58,8 @@ describe('sticky cookie', () => {
   for (const [name, current, token, nowS, want] of issue) it(`issues a cookie: ${name} → ${want}`, () => assert.equal(mustIssue(current, token, nowS, config.ttlMs), want));
 });
 
-describe('stickyBackend', () => {
+describe('StickyTokens.backend', () => {
+  const stickyBackend = (pool: Parameters<StickyTokens['backend']>[0], token: string, accept: (b: import('./types.ts').Backend) => boolean) => tokens.backend(pool, token, accept);
   const [a, b, c] = backends([1, 1, 1]);
   const bk = { ...c, backup: true };
   const list = createPool([a, b, bk], 'round_robin', options());

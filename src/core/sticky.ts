@@ -1,8 +1,7 @@
 import type { StickyConfig } from '../config/types.ts';
-import { fnv1a } from '../policies/hash.ts';
 import { cookieValue } from './cookies.ts';
 import type { Pool } from './pool.ts';
-import type { Backend } from './types.ts';
+import type { Backend, Hmac } from './types.ts';
 
 /** What a client's sticky cookie says: the server's token, the session id, when it was issued (epoch s). */
 export interface StickyValue {
@@ -11,33 +10,66 @@ export interface StickyValue {
   issuedAt: number;
 }
 
-/** The opaque token naming a server in the cookie (a hash: backend addresses stay private). */
-export function serverToken(id: string): string {
-  return fnv1a(id).toString(36);
-}
+/** Characters of a server token: 96 bits of HMAC-SHA-256, base64url. */
+const TOKEN_BYTES = 12;
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Each pool's backends by token, built once per pool (a pool never changes). */
-const tokenMaps = new WeakMap<Pool, ReadonlyMap<string, Backend>>();
-function byToken(pool: Pool): ReadonlyMap<string, Backend> {
-  let m = tokenMaps.get(pool);
-  if (!m) tokenMaps.set(pool, (m = new Map(pool.backends.map((b) => [serverToken(b.id), b]))));
-  return m;
+function base64url(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    s += B64URL[n >> 18] + B64URL[(n >> 12) & 63] + B64URL[(n >> 6) & 63] + B64URL[n & 63];
+  }
+  return s;
 }
 
 /**
- * The server a sticky cookie names, if `accept` allows it. A backup server
- * keeps its sessions only while no primary is accepted (as the pool would pick).
+ * The opaque tokens that name servers in sticky cookies: an HMAC of the
+ * server's id under a secret (as Caddy signs its cookies), so a cookie neither
+ * shows a backend's address nor lets a client confirm a guess of one.
  */
-export function stickyBackend(pool: Pool, token: string, accept: (b: Backend) => boolean): Backend | undefined {
-  const b = byToken(pool).get(token);
-  if (!b || !accept(b)) return undefined;
-  if (b.backup && pool.backends.some((x) => !x.backup && accept(x))) return undefined;
-  return b;
+export class StickyTokens {
+  private readonly hmac: Hmac;
+  private readonly secret: string;
+  private readonly byId = new Map<string, string>();
+  private readonly maps = new WeakMap<Pool, ReadonlyMap<string, Backend>>();
+
+  constructor(hmac: Hmac, secret: string) {
+    this.hmac = hmac;
+    this.secret = secret;
+  }
+
+  /** The token of server `id`. */
+  token(id: string): string {
+    let t = this.byId.get(id);
+    if (t === undefined) this.byId.set(id, (t = base64url(this.hmac(this.secret, id).subarray(0, TOKEN_BYTES))));
+    return t;
+  }
+
+  /**
+   * The server a sticky cookie names, if `accept` allows it. A backup server
+   * keeps its sessions only while no primary is accepted (as the pool would pick).
+   */
+  backend(pool: Pool, token: string, accept: (b: Backend) => boolean): Backend | undefined {
+    let m = this.maps.get(pool);
+    if (!m) this.maps.set(pool, (m = new Map(pool.backends.map((b) => [this.token(b.id), b]))));
+    const b = m.get(token);
+    if (!b || !accept(b)) return undefined;
+    if (b.backup && pool.backends.some((x) => !x.backup && accept(x))) return undefined;
+    return b;
+  }
+}
+
+/** A new random secret for sticky tokens (when none is configured): 32 bytes, hex. */
+export function newStickySecret(): string {
+  let s = '';
+  for (const x of crypto.getRandomValues(new Uint8Array(32))) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 /** Reads the sticky cookie from a `Cookie` header; null when absent or not in this format. */
 export function readSticky(cookieHeader: string | null, name: string): StickyValue | null {
-  const m = /^([0-9a-z]{1,8})\.([0-9a-f]{16})\.(\d{1,12})$/.exec(cookieValue(cookieHeader, name) ?? '');
+  const m = /^([A-Za-z0-9_-]{16})\.([0-9a-f]{16})\.(\d{1,12})$/.exec(cookieValue(cookieHeader, name) ?? '');
   return m ? { token: m[1], sid: m[2], issuedAt: Number(m[3]) } : null;
 }
 

@@ -111,6 +111,9 @@ export class UpstreamError extends Error {
   }
 }
 
+/** HMAC-SHA-256 of `text`'s UTF-8 bytes under `key`, supplied by the runtime's entry (sync: no await per request). */
+export type Hmac = (key: string, text: string) => Uint8Array;
+
 /** What differs per request and comes from the runtime, not the Request itself. */
 export interface RequestInfo {
   /** The peer address of the TCP connection (or `CF-Connecting-IP` at the edge). */

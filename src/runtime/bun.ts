@@ -1,7 +1,7 @@
 /** Bun: served by Bun.serve, backends reached through Bun's fetch with decompression off. */
 import { getConnInfo } from 'hono/bun';
 import { fetchTransport } from '../transport/fetch.ts';
-import { nodeDigest } from './hashes.ts';
+import { nodeDigest, nodeHmac } from './hashes.ts';
 import { nodeProcess } from './node-process.ts';
 import type { Runtime, ServeFn } from './types.ts';
 
@@ -38,4 +38,5 @@ export const runtime: Runtime = {
   transport: () => fetchTransport({ decodesBodies: false, init: { decompress: false } }),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
+  hmac: nodeHmac,
 };

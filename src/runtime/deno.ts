@@ -2,7 +2,7 @@
 import { getConnInfo } from 'hono/deno';
 import { ENV_VARS } from '../config/load.ts';
 import { fetchTransport } from '../transport/fetch.ts';
-import { nodeDigest } from './hashes.ts';
+import { nodeDigest, nodeHmac } from './hashes.ts';
 import type { Runtime, ServeFn } from './types.ts';
 
 interface DenoServer {
@@ -40,6 +40,7 @@ export const runtime: Runtime = {
   transport: () => fetchTransport({ decodesBodies: true }),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
+  hmac: nodeHmac,
   stdout: (line) => void Deno.stdout.writeSync(encoder.encode(`${line}\n`)),
   stderr: (line) => void Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
   exit: (code) => Deno.exit(code),

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import process from 'node:process';
 import { undiciTransport } from '../transport/undici.ts';
-import { nodeDigest } from './hashes.ts';
+import { nodeDigest, nodeHmac } from './hashes.ts';
 import { nodeProcess } from './node-process.ts';
 import type { Runtime, ServeFn } from './types.ts';
 
@@ -35,4 +35,5 @@ export const runtime: Runtime = {
   transport: () => undiciTransport(),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
+  hmac: nodeHmac,
 };

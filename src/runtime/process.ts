@@ -30,7 +30,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     store = createStore('memory');
   }
   const transport = d.transport();
-  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile) });
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile) });
 
   let server: Served;
   try {

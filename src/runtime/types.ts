@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Hmac } from '../core/types.ts';
 import type { Digest } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
 
@@ -33,6 +34,8 @@ export interface Runtime {
   clientIp(c: Context): string;
   /** MD5/SHA-1 for `consistent_hash.hash_function`. */
   digest: Digest;
+  /** HMAC-SHA-256 for sticky-session tokens. */
+  hmac: Hmac;
   stdout(line: string): void;
   stderr(line: string): void;
   exit(code: number): never;

@@ -6,6 +6,8 @@ export interface StateDocuments {
   backends: BackendsDocument;
   /** Written by the health tick: the whole health map at once. */
   health: HealthDocument;
+  /** Written once, by the first instance that needs it: the sticky-session signing secret when none is configured. */
+  secrets: { sticky: string };
 }
 
 export type StateKey = keyof StateDocuments;

@@ -10,6 +10,7 @@ import { startMiniflare } from '../fixtures/worker.ts';
 import { consistentHash } from '../../src/policies/consistent-hash.ts';
 import { always, ctx, options } from '../../src/policies/fixtures.ts';
 import { backendFromSpec } from '../../src/core/pool.ts';
+import { nodeHmac } from '../../src/runtime/hashes.ts';
 
 const TOKEN = 'edge-admin-token';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -147,6 +148,21 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     await added.arrayBuffer();
     const doc = JSON.parse((await (await stub(mf)).getDoc('backends'))!) as { servers: Array<{ url: string }> };
     assert.deepEqual(doc.servers.map((x) => x.url), [a.url, b.url], 'stored in the Durable Object for every isolate');
+  });
+
+  it('sticky cookies at the edge are signed with one secret kept in the Durable Object, or LB_STICKY_SECRET', async () => {
+    const tokenOf = (secret: string, id: string) => Buffer.from(nodeHmac(secret, id).subarray(0, 12)).toString('base64url');
+    const cookieOf = (res: Response) => res.headers.getSetCookie().find((x) => x.startsWith('SY='))!.split(';')[0].slice(3).split('.')[0];
+    const { mf, url } = await start({ servers: [{ url: a.url }], storage: 'durable_object', sticky: { cookie: 'SY' }, health_check: { enabled: false } });
+    const res = await fetch(`${url}/echo`);
+    await res.arrayBuffer();
+    const doc = JSON.parse((await (await stub(mf)).getDoc('secrets'))!) as { sticky: string };
+    assert.equal(cookieOf(res), tokenOf(doc.sticky, a.id), 'signed with the stored secret, which every isolate reads');
+    const secret = 'from-a-wrangler-secret';
+    const { url: withSecret } = await start({ servers: [{ url: a.url }], storage: 'memory', sticky: { cookie: 'SY' }, health_check: { enabled: false } }, { LB_STICKY_SECRET: secret });
+    const r2 = await fetch(`${withSecret}/echo`);
+    await r2.arrayBuffer();
+    assert.equal(cookieOf(r2), tokenOf(secret, a.id));
   });
 
   it('an invalid SWITCHYARD_CONFIG answers 500 problem+json naming the field', async () => {
