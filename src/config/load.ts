@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { stickySecret } from './schema.ts';
+import { stickySecret } from './pool-schema.ts';
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
 import { parseJson } from './json.ts';
@@ -129,6 +129,7 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     if (!bad.success) return { ok: false, errors: [...(result.ok ? [] : result.errors), `env LB_STICKY_SECRET: ${bad.issues[0].message}`] };
     if (result.ok) result.config.stickySecret = secret;
   }
-  return result.ok ? { ...result, demo: result.config.servers.length === 0 } : result;
+  // Demo backends only when nothing at all is configured: no servers and no services.
+  return result.ok ? { ...result, demo: result.config.servers.length === 0 && result.config.services.length === 0 } : result;
 }
 

@@ -4,7 +4,14 @@
  * backend's address (`host:port` id, canonical URL).
  */
 import * as v from 'valibot';
-import type { ServerConfig } from './types.ts';
+
+/** A configured server, normalised: always a URL, never host/port separately. */
+export interface ServerConfig {
+  url: string;
+  name?: string;
+  weight: number;
+  backup: boolean;
+}
 
 /** Thrown for a server URL no backend can have (the API turns it into a 400). */
 export class ServerSpecError extends Error {}

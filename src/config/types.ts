@@ -1,6 +1,11 @@
 import type { Algorithm } from '../policies/registry.ts';
 import type { HashFunctionName } from '../policies/types.ts';
+import type { RouteMatch } from '../routing/matchers/registry.ts';
 import type { StoreName } from '../storage/registry.ts';
+import type { ServiceInput } from './schema.ts';
+import type { ServerConfig } from './server.ts';
+
+export type { ServerConfig };
 
 export type { Algorithm };
 
@@ -16,23 +21,13 @@ export interface StickyConfig {
   secret?: string;
 }
 
-/** A configured server, normalised: always a URL, never host/port separately. */
-export interface ServerConfig {
-  url: string;
-  name?: string;
-  weight: number;
-  backup: boolean;
-}
-
 /**
- * The validated, normalised configuration every entry hands to `createApp`.
+ * The settings of one pool of servers (a service): the top level of a config
+ * sets them for the default service and as what every service inherits.
  * Durations are milliseconds here; the file, env and flags speak seconds.
  */
-export interface Config {
-  host: string;
-  port: number;
+export interface PoolSettings {
   algorithm: Algorithm;
-  servers: ServerConfig[];
   healthCheck: {
     enabled: boolean;
     path: string;
@@ -85,8 +80,6 @@ export interface Config {
   slowStartMs: number;
   /** Cookie-based session persistence; null when off. */
   sticky: StickyConfig | null;
-  /** The sticky signing secret from the environment (`LB_STICKY_SECRET`), for every sticky setting without its own. */
-  stickySecret?: string;
   /** Below this percentage of healthy servers, balance over all of them (0: off: answer 503). */
   panicThreshold: number;
   consistentHash: {
@@ -101,6 +94,44 @@ export interface Config {
   retries: number;
   /** Largest request body kept for replay on retry. */
   replayBufferBytes: number;
+}
+
+/** One service: a named pool with its own settings (inherited where it set none). */
+export interface ServiceConfig extends PoolSettings {
+  name: string;
+  servers: ServerConfig[];
+}
+
+/** One route: conditions (all must hold), then a service or a weighted split, and a fallback. */
+export interface RouteConfig {
+  /** Its name in stats and metrics (default: its position). */
+  name: string;
+  match: RouteMatch;
+  service?: string;
+  split?: Array<{ service: string; weight: number }>;
+  /** Used when the chosen service has no server that can take the request. */
+  fallback?: string;
+  /** Remove `match.path_prefix` from the path sent to the backend. */
+  stripPrefix: boolean;
+}
+
+/**
+ * The validated, normalised configuration every entry hands to `createApp`.
+ * Its pool settings and `servers` are the default service's, and what every
+ * other service inherits.
+ */
+export interface Config extends PoolSettings {
+  host: string;
+  port: number;
+  /** The default service's servers. */
+  servers: ServerConfig[];
+  /** Whether there is a default service: yes unless `services` are given without top-level `servers`. */
+  defaultService: boolean;
+  /** The named services, settings resolved. */
+  services: ServiceConfig[];
+  routes: RouteConfig[];
+  /** The top-level settings as validated, for resolving services made at run time the same way. */
+  inherited: ServiceInput;
   /** Response header naming the serving backend; `''` turns it off. */
   servedByHeader: string;
   admin: {
@@ -115,4 +146,6 @@ export interface Config {
   corsOrigins: string[];
   /** Where shared state lives: `memory` (one process), or on Workers `kv` / `durable_object`. */
   storage: StoreName;
+  /** The sticky signing secret from the environment (`LB_STICKY_SECRET`), for every service without its own. */
+  stickySecret?: string;
 }
