@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { Digest } from './policies/types.ts';
 import type { Hmac } from './core/types.ts';
 import { apiRoutes } from './api/routes.ts';
-import { createBalancer, type Balancer } from './core/balancer.ts';
+import { createBalancer, type Balancer, type BalancerRound } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
 import { problemResponse } from './core/problems.ts';
 import type { Config } from './config/types.ts';
@@ -11,7 +11,6 @@ import { createStore } from './storage/registry.ts';
 import type { StateStore } from './storage/types.ts';
 import type { Transport } from './transport/types.ts';
 import type { HealthProbe } from './health/probe.ts';
-import type { RoundResult } from './health/round.ts';
 
 /** What an entry injects: everything that differs between runtimes. */
 export interface Platform {
@@ -36,7 +35,7 @@ export interface Platform {
   /** Fields merged into `/api/stats`. */
   extraStats?: () => Promise<Record<string, unknown>>;
   /** Where `POST /api/health-check` runs its round (default: in this instance). */
-  runRound?: () => Promise<RoundResult>;
+  runRound?: () => Promise<BalancerRound>;
   /** The dashboard page, `src/dashboard/public/dashboard.html` as the entry serves it (none: 404). */
   dashboard?: () => Promise<Response>;
 }
@@ -67,6 +66,25 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   });
 
   const prefix = config.admin.prefix.replace(/\/+$/, '');
+  const info = (c: Context) => ({ clientIp: platform.clientIp(c), waitUntil: platform.waitUntil?.(c) });
+
+  // Seed 003's gateway: every method on PREFIX/v1/proxy/{image_id}/{path} reaches that service with
+  // /{path} and the query. It is traffic, not administration: outside the admin API and its write rules.
+  const proxyBase = `${prefix}/v1/proxy/`;
+  const viaGateway = (c: Context) => {
+    const url = new URL(c.req.url);
+    const rest = url.pathname.slice(proxyBase.length);
+    const slash = rest.indexOf('/');
+    const name = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+    const path = (slash < 0 ? '/' : rest.slice(slash)) + url.search;
+    return (
+      balancer.fetchService(name, c.req.raw, info(c), path) ??
+      problemResponse({ type: 'urn:switchyard:problem:no-service', title: 'No such service', status: 404, detail: `No service ${JSON.stringify(name)} is registered.`, instance: url.pathname })
+    );
+  };
+  app.all(`${proxyBase}:image_id`, viaGateway);
+  app.all(`${proxyBase}:image_id/*`, viaGateway);
+
   app.route(
     prefix,
     apiRoutes({
@@ -89,6 +107,6 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     return c.json({ status, healthy_servers: s.healthy_servers, total_servers: s.total_servers, uptime: s.uptime }, s.healthy_servers ? 200 : 503);
   });
 
-  app.all('*', (c) => balancer.fetch(c.req.raw, { clientIp: platform.clientIp(c), waitUntil: platform.waitUntil?.(c) }));
+  app.all('*', (c) => balancer.fetch(c.req.raw, info(c)));
   return { app, balancer };
 }

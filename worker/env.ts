@@ -4,7 +4,7 @@ import type { StateObjectStub } from '../src/storage/durable-object.ts';
 import type { KVLike } from '../src/storage/kv.ts';
 import { createStore } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
-import type { RoundResult } from '../src/health/round.ts';
+import type { BalancerRound } from '../src/core/balancer.ts';
 
 /** The bindings `wrangler.toml` declares. */
 export interface Env {
@@ -28,7 +28,7 @@ export interface EdgeObjectRpc {
   ensureAlarm(): Promise<number>;
   report(delta: CounterDelta): Promise<void>;
   fleet(): Promise<FleetStats>;
-  runRound(force?: boolean): Promise<RoundResult | null>;
+  runRound(force?: boolean): Promise<BalancerRound | null>;
 }
 
 /** Counters one isolate adds since its last report. */

@@ -1,4 +1,5 @@
 import type { Balancer } from '../src/core/balancer.ts';
+import { servedBy } from '../src/core/respond.ts';
 import type { CounterDelta } from './env.ts';
 
 /** How often an isolate sends its counters to the Durable Object, at most. */
@@ -15,7 +16,7 @@ export function counterReporter(balancer: Balancer, now: () => number = Date.now
     take(force = false): CounterDelta | undefined {
       const t = now();
       if (!force && t - lastAt < REPORT_EVERY_MS) return undefined;
-      const { totals, records } = balancer;
+      const { totals } = balancer;
       const current: CounterDelta = { total: totals.total, successful: totals.successful, failed: totals.failed, servers: {} };
       const delta: CounterDelta = {
         total: current.total - sent.total,
@@ -23,12 +24,15 @@ export function counterReporter(balancer: Balancer, now: () => number = Date.now
         failed: current.failed - sent.failed,
         servers: {},
       };
-      for (const b of balancer.state.pool.backends) {
-        const c = records.get(b.id);
-        current.servers[b.id] = { requests: c.requests, errors: c.errors };
-        const before = sent.servers[b.id] ?? { requests: 0, errors: 0 };
-        const d = { requests: c.requests - before.requests, errors: c.errors - before.errors };
-        if (d.requests || d.errors) delta.servers[b.id] = d;
+      for (const svc of balancer.services.values()) {
+        for (const b of svc.pool.backends) {
+          const key = servedBy(svc.name, b.id);
+          const c = svc.records.get(b.id);
+          current.servers[key] = { requests: c.requests, errors: c.errors };
+          const before = sent.servers[key] ?? { requests: 0, errors: 0 };
+          const d = { requests: c.requests - before.requests, errors: c.errors - before.errors };
+          if (d.requests || d.errors) delta.servers[key] = d;
+        }
       }
       if (delta.total === 0 && Object.keys(delta.servers).length === 0) return undefined;
       sent = current;

@@ -1,11 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import { createBalancer, type Balancer } from '../src/core/balancer.ts';
+import { createBalancer, type Balancer, type BalancerRound } from '../src/core/balancer.ts';
 import { nodeDigest, nodeHmac } from '../src/runtime/hashes.ts';
 import { createLogger } from '../src/core/log.ts';
 import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
 import type { StateKey } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
-import { tickPeriodMs, type RoundResult } from '../src/health/round.ts';
+
 import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
 
 const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, reports: 0, updated_at: 0 };
@@ -45,7 +45,8 @@ export class SwitchyardState extends DurableObject<Env> {
     // The first secret written stands: two isolates racing to create one agree on the winner.
     if (key === 'secrets' && (await this.ctx.storage.get(key)) !== undefined) return;
     await this.ctx.storage.put(key, value);
-    if (key === 'backends') await this.ensureAlarm();
+    // A new service may have checks of its own: make sure a round is coming.
+    if (key === 'services') await this.ensureAlarm();
   }
 
   /** Arms the health alarm if none is set (cron calls this, so a lost alarm comes back). Returns when it fires. */
@@ -53,14 +54,17 @@ export class SwitchyardState extends DurableObject<Env> {
     const at = await this.ctx.storage.getAlarm();
     if (at !== null) return at;
     const b = await this.getBalancer();
-    if (!b?.config.healthCheck.enabled) return 0;
-    const next = Date.now() + tickPeriodMs(b.config.healthCheck);
+    if (!b) return 0;
+    await b.settle();
+    const period = b.tickPeriodMs();
+    if (!Number.isFinite(period)) return 0;
+    const next = Date.now() + period;
     await this.ctx.storage.setAlarm(next);
     return next;
   }
 
   /** One health round of the servers that are due (all with `force`). */
-  async runRound(force = false): Promise<RoundResult | null> {
+  async runRound(force = false): Promise<BalancerRound | null> {
     const b = await this.getBalancer();
     if (!b) return null;
     return b.tick(force);
@@ -70,8 +74,8 @@ export class SwitchyardState extends DurableObject<Env> {
     try {
       await this.runRound();
     } finally {
-      const b = await this.getBalancer();
-      if (b?.config.healthCheck.enabled) await this.ctx.storage.setAlarm(Date.now() + tickPeriodMs(b.config.healthCheck));
+      const period = (await this.getBalancer())?.tickPeriodMs() ?? Infinity;
+      if (Number.isFinite(period)) await this.ctx.storage.setAlarm(Date.now() + period);
     }
   }
 

@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import { problemLine, problemsOf } from '../config/issues.ts';
+import { RoutesSchema } from '../config/route-schema.ts';
+import { ServiceSchema } from '../config/schema.ts';
 import { ServerSchema, weight } from '../config/server.ts';
 
 /** `POST /api/servers`: the same server schema as the config file's `servers`. */
@@ -10,6 +12,27 @@ export const ServerPatchBody = v.pipe(
   v.strictObject({ weight: v.optional(weight), drain: v.optional(v.boolean('must be true or false')) }),
   v.check((b) => b.weight !== undefined || b.drain !== undefined, 'give at least one of weight, drain'),
 );
+
+/** `PUT /api/services/NAME`: the same as a service in the config file's `services`. */
+export const ServiceBody = ServiceSchema;
+
+/** `PUT /api/routes`: the whole list, as the config file's `routes`. */
+export const RoutesBody = RoutesSchema;
+
+const hostName = v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address'));
+
+/** Seed 003's container, as its orchestrator registers it (`host` is ours: where the port is published). */
+export const ContainerSchema = v.strictObject({
+  container_id: v.pipe(v.union([v.string(), v.number()], 'must be a string'), v.transform(String), v.minLength(1, 'must not be empty')),
+  name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(200, 'must be at most 200 characters')),
+  port: v.pipe(v.number('must be an integer 1-65535'), v.integer('must be an integer 1-65535'), v.minValue(1, 'must be an integer 1-65535'), v.maxValue(65535, 'must be an integer 1-65535')),
+  image_id: v.pipe(v.union([v.string(), v.number()], 'must be the image id'), v.transform(String)),
+  status: v.optional(v.pipe(v.string('must be a string'), v.maxLength(64, 'must be at most 64 characters')), 'running'),
+  host: v.optional(hostName, '127.0.0.1'),
+});
+
+/** `POST /api/v1/services/{image_id}/register`: the image's containers. */
+export const RegisterBody = v.pipe(v.array(ContainerSchema, 'must be a list of containers'), v.maxLength(1000, 'must list at most 1000 containers'));
 
 /** Every problem with a body, one line each: `path: message, got value`. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {

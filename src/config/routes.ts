@@ -1,6 +1,6 @@
 import type { InputProblem } from './issues.ts';
 import type { RouteInput } from './route-schema.ts';
-import type { RouteConfig } from './types.ts';
+import type { RouteConfig } from '../routing/route-config.ts';
 
 /** Routes as the core keeps them: names filled in (a route's position, from 0, when it has none). */
 export function normaliseRoutes(routes: readonly RouteInput[]): RouteConfig[] {
@@ -17,9 +17,10 @@ export function normaliseRoutes(routes: readonly RouteInput[]): RouteConfig[] {
 /**
  * What is wrong with a valid-looking route list given the services there are:
  * a service, split member or fallback that does not exist, a route name used
- * twice. Paths are relative to the list (`[2].split[0].service`).
+ * twice, a path the admin API under `adminPrefix` answers (so no request
+ * would reach the route). Paths are relative to the list (`[2].split[0].service`).
  */
-export function routeProblems(routes: readonly RouteInput[], services: readonly string[]): InputProblem[] {
+export function routeProblems(routes: readonly RouteInput[], services: readonly string[], adminPrefix: string): InputProblem[] {
   const known = new Set(services);
   const list = services.length ? services.join(', ') : 'none';
   const out: InputProblem[] = [];
@@ -31,6 +32,11 @@ export function routeProblems(routes: readonly RouteInput[], services: readonly 
     if (r.service !== undefined) missing(`[${i}].service`, r.service);
     r.split?.forEach((s, j) => missing(`[${i}].split[${j}].service`, s.service));
     if (r.fallback !== undefined) missing(`[${i}].fallback`, r.fallback);
+    const under = (p: string) => p === adminPrefix || p.startsWith(`${adminPrefix}/`);
+    for (const key of ['path', 'path_prefix'] as const) {
+      const p = r.match?.[key];
+      if (p !== undefined && under(p)) out.push({ path: `[${i}].match.${key}`, message: `is under the admin API (admin.prefix ${adminPrefix}), which answers it first; move the admin API, e.g. "admin": {"prefix": "/_lb"}`, input: p });
+    }
     const name = r.name ?? String(i);
     const first = names.get(name);
     if (first !== undefined) out.push({ path: `[${i}].name`, message: `names route [${first}] too`, input: name });

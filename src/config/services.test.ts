@@ -16,6 +16,7 @@ const errors = (raw: unknown) => {
 
 /** The example, as written. */
 const EXAMPLE = {
+  admin: { prefix: '/_lb' },
   services: {
     api: { servers: [{ url: 'http://127.0.0.1:9101' }], algorithm: 'least_connections', health_check: { path: '/healthz' } },
     web: { servers: [{ url: 'http://127.0.0.1:9201' }, { url: 'http://127.0.0.1:9202' }] },
@@ -31,7 +32,7 @@ const EXAMPLE = {
 };
 
 describe('services and routes in the config', () => {
-  it("loads the issue's example: four services, four routes, no default service", () => {
+  it("loads the issue's example (with the admin API moved off /api): four services, four routes, no default service", () => {
     const c = ok(EXAMPLE);
     assert.deepEqual(c.services.map((s) => [s.name, s.servers.length, s.algorithm]), [['api', 1, 'least_connections'], ['web', 2, 'round_robin'], ['web_next', 1, 'round_robin'], ['maintenance', 1, 'round_robin']]);
     assert.equal(c.defaultService, false);
@@ -89,6 +90,7 @@ describe('services and routes in the config', () => {
     ['services.default', { services: { default: {} } }, [/^c\.json: services\.default: is the top-level servers and settings/]],
     ['a server twice in a service', { services: { a: { servers: [{ url: 'http://127.0.0.1:1' }, { host: '127.0.0.1', port: 1 }] } } }, [/^c\.json: services\.a\.servers\[1\]: duplicates services\.a\.servers\[0\] \(127\.0\.0\.1:1\)/]],
     ['a bad service setting', { services: { a: { timeout: 'soon', colour: 1 } } }, [/^c\.json: services\.a\.timeout: must be seconds/, /^c\.json: services\.a\.colour: unknown key$/]],
+    ['a route the admin API would answer first', { routes: [{ match: { path_prefix: '/api/' }, service: 'default' }, { match: { path: '/api' }, service: 'default' }] }, [/^c\.json: routes\[0\]\.match\.path_prefix: is under the admin API \(admin\.prefix \/api\), .*"prefix": "\/_lb".*got "\/api\/"$/, /^c\.json: routes\[1\]\.match\.path: is under the admin API/]],
     ['two routes with one name', { routes: [{ name: 'x', service: 'default' }, { name: 'x', service: 'default' }] }, [/^c\.json: routes\[1\]\.name: names route \[0\] too, got "x"$/]],
   ];
   for (const [name, raw, patterns] of bad) {

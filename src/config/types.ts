@@ -1,11 +1,11 @@
 import type { Algorithm } from '../policies/registry.ts';
 import type { HashFunctionName } from '../policies/types.ts';
-import type { RouteMatch } from '../routing/matchers/registry.ts';
+import type { RouteConfig } from '../routing/route-config.ts';
 import type { StoreName } from '../storage/registry.ts';
 import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
 
-export type { ServerConfig };
+export type { RouteConfig, ServerConfig };
 
 export type { Algorithm };
 
@@ -102,18 +102,6 @@ export interface ServiceConfig extends PoolSettings {
   servers: ServerConfig[];
 }
 
-/** One route: conditions (all must hold), then a service or a weighted split, and a fallback. */
-export interface RouteConfig {
-  /** Its name in stats and metrics (default: its position). */
-  name: string;
-  match: RouteMatch;
-  service?: string;
-  split?: Array<{ service: string; weight: number }>;
-  /** Used when the chosen service has no server that can take the request. */
-  fallback?: string;
-  /** Remove `match.path_prefix` from the path sent to the backend. */
-  stripPrefix: boolean;
-}
 
 /**
  * The validated, normalised configuration every entry hands to `createApp`.

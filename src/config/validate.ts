@@ -39,7 +39,7 @@ export function validateConfig(raw: unknown, sourceOf: (path: string) => string)
   problems.push(...duplicates(config.servers, 'servers'));
   for (const s of config.services) problems.push(...duplicates(s.servers, `services.${s.name}.servers`));
   const names = [...(config.defaultService ? [DEFAULT_SERVICE] : []), ...config.services.map((s) => s.name)];
-  problems.push(...routeProblems(f.routes ?? [], names).map((p) => ({ ...p, path: `routes${p.path}` })));
+  problems.push(...routeProblems(f.routes ?? [], names, config.admin.prefix).map((p) => ({ ...p, path: `routes${p.path}` })));
   if (problems.length) return { ok: false, errors: problems.map(line) };
   return { ok: true, config };
 }

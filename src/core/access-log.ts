@@ -1,3 +1,4 @@
+import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import type { RequestDone } from './respond.ts';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -12,8 +13,8 @@ function clf(ms: number): string {
 const quote = (s: string | null) => (s === null ? '"-"' : `"${s.replace(/["\\]/g, '\\$&')}"`);
 
 /**
- * One access-log line: `json` (time, client, method, path, status, server,
- * attempts, duration_ms, bytes) or Apache `combined`.
+ * One access-log line: `json` (time, client, method, path, status, service
+ * when not the default one, server, attempts, duration_ms, bytes) or Apache `combined`.
  */
 export function accessLine(e: RequestDone, format: 'json' | 'combined'): string {
   const url = new URL(e.request.url);
@@ -27,6 +28,7 @@ export function accessLine(e: RequestDone, format: 'json' | 'combined'): string 
     method: e.request.method,
     path: url.pathname + url.search,
     status: e.status,
+    ...(e.service !== DEFAULT_SERVICE ? { service: e.service } : {}),
     server: e.server,
     attempts: e.attempts,
     duration_ms: Math.round(e.durationMs * 10) / 10,

@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.ts';
+import type { PoolSettings } from '../config/types.ts';
 import type { Transport, UpstreamResponse } from '../transport/types.ts';
 import type { Exchange } from './exchange.ts';
 import type { Guards } from './guards.ts';
@@ -18,7 +18,7 @@ export type Outcome =
   | { kind: 'no_server' };
 
 export interface AttemptDeps {
-  config: Config;
+  config: PoolSettings;
   transport: Transport;
   guards: Guards;
   records: RuntimeTable;

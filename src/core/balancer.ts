@@ -1,28 +1,29 @@
-import type { Digest, PolicyOptions } from '../policies/types.ts';
-import type { Config } from '../config/types.ts';
-import { observePassive } from '../health/observe.ts';
-import { httpProbe, type HealthProbe } from '../health/probe.ts';
-import { healthRound, type RoundResult } from '../health/round.ts';
+import * as v from 'valibot';
+import { resolveService } from '../config/pool.ts';
+import { ServiceSchema } from '../config/schema.ts';
+import { DEFAULT_SERVICE } from '../config/service-name.ts';
+import type { Config, PoolSettings } from '../config/types.ts';
+import type { HealthProbe } from '../health/probe.ts';
+import type { Digest } from '../policies/types.ts';
+import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { accessLine } from './access-log.ts';
-import { RetryBudget } from './budget.ts';
-import { Guards } from './guards.ts';
 import { silentLogger, type Logger } from './log.ts';
-import { createProxy } from './proxy.ts';
 import { statusReport, type StatusReport } from './report.ts';
-import { slowStart } from './slow-start.ts';
+import type { RequestDone } from './respond.ts';
+import { route } from './router.ts';
+import { Service } from './service.ts';
 import { SharedState } from './state.ts';
-import { newStickySecret, SessionTable, StickyTokens } from './sticky.ts';
-import { RuntimeTable } from './records.ts';
 import { Totals } from './stats.ts';
-import type { Backend, BalancerEvent, Hmac, RequestInfo, UpstreamError } from './types.ts';
+import { stickySecret } from './sticky-secret.ts';
+import type { BalancerEvent, HealthDocument, HealthRecord, Hmac, RequestInfo, ServiceSpec, ServicesDocument } from './types.ts';
 
 export interface BalancerDeps {
   config: Config;
   store: StateStore;
   transport: Transport;
-  /** Defaults to an HTTP GET of `health_check.path` through the transport. */
+  /** Defaults to an HTTP GET of each service's `health_check.path` through the transport. */
   probe?: HealthProbe;
   /** Epoch milliseconds. */
   now?: () => number;
@@ -32,207 +33,216 @@ export interface BalancerDeps {
   /** HMAC-SHA-256 for signing sticky-session tokens (from the entry); needed when `sticky` is on. */
   hmac?: Hmac;
   log?: Logger;
-  /** How long a read of shared state stays fresh. Default: forever for memory, 1 s otherwise. */
+  /** How long a read of shared state stays fresh. Default: forever for a store of one's own, 1 s for a shared one. */
   snapshotTtlMs?: number;
+}
+
+/** One health-check round over every service: what changed and each service's records after it. */
+export interface BalancerRound {
+  at: number;
+  changed: boolean;
+  transitions: BalancerEvent[];
+  checked: Array<{ service: string; server: string }>;
+  services: Record<string, Record<string, HealthRecord>>;
 }
 
 /** The balancing core. Every runtime, trigger and test drives it through `fetch` and `tick`. */
 export interface Balancer {
-  /** Proxies one request to a backend (with failover) or answers 502/503/504 problem+json. */
+  /** Routes one request to a service and proxies it (with failover), or answers 404/502/503/504 problem+json. */
   fetch(request: Request, info: RequestInfo): Promise<Response>;
-  /**
-   * One round of active health checks of the servers that are due (all of
-   * them with `force`); writes the health map once.
-   */
-  tick(force?: boolean): Promise<RoundResult>;
+  /** Proxies a request to one named service with `path` (path and query) as the backend path; undefined when there is no such service. */
+  fetchService(name: string, request: Request, info: RequestInfo, path: string): Promise<Response> | undefined;
+  /** One round of active health checks of every service's servers that are due (with `force`: every server of every service); writes the health map once. */
+  tick(force?: boolean): Promise<BalancerRound>;
+  /** How often `tick` is needed: the shortest interval of any service with checks (Infinity: none). */
+  tickPeriodMs(): number;
   /** The figures `/api/stats` shows. */
   status(): Promise<StatusReport>;
+  /** Brings the local copy of shared state up to date (API reads call it). */
+  settle(): Promise<void>;
   readonly state: SharedState;
-  /** This instance's runtime record of each server (counters, drain, ejection, circuit, passive mark). */
-  readonly records: RuntimeTable;
+  readonly services: ReadonlyMap<string, Service>;
+  readonly routes: readonly CompiledRoute[];
   readonly totals: Totals;
   readonly config: Config;
   /** Recent health transitions and admin changes, newest last (at most 100). */
   readonly events: readonly BalancerEvent[];
-  /** Records an admin change (added, removed, drained, weight) among the events; counts as no health transition. */
-  adminEvent(server: string, from: string, to: string, reason: string): void;
+  /** Records an admin change among the events; counts as no health transition. */
+  adminEvent(service: string, server: string, from: string, to: string, reason: string): void;
 }
 
 const EVENTS_KEPT = 100;
 
+/** The services document a config starts with: its services and routes, version 0. */
+export function initialServices(config: Config, now: number): ServicesDocument {
+  const services: Record<string, ServiceSpec> = {};
+  const specs = (servers: Config['servers']) => servers.map((s) => ({ url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) }));
+  if (config.defaultService) services[DEFAULT_SERVICE] = { origin: 'config', servers: specs(config.servers) };
+  for (const s of config.services) services[s.name] = { origin: 'config', servers: specs(s.servers) };
+  return { version: 0, updated_at: now, services, routes: config.routes };
+}
+
 export function createBalancer(deps: BalancerDeps): Balancer {
-  const { config, store, transport } = deps;
+  const { config, store } = deps;
   const now = deps.now ?? Date.now;
   const log = deps.log ?? silentLogger;
-  const records = new RuntimeTable();
+  const random = deps.random ?? Math.random;
   const totals = new Totals();
   const events: BalancerEvent[] = [];
   const startedAt = now();
-  const policyOptions: PolicyOptions = {
-    load: records,
-    random: deps.random ?? Math.random,
-    ...(deps.digest ? { digest: deps.digest } : {}),
-    hash: { ...config.consistentHash },
-    maglevTableSize: 65537,
-  };
-  const ttl = deps.snapshotTtlMs ?? (store.shared ? 1000 : Infinity);
-  const state = new SharedState(config, store, records, policyOptions, ttl, now);
+  const state = new SharedState(initialServices(config, now()), store, deps.snapshotTtlMs ?? (store.shared ? 1000 : Infinity), now);
   state.onError = (e) => log.warn('state store read failed; using the last copy', { store: store.name, error: String(e) });
-  const probe = deps.probe ?? httpProbe(transport, {
-    path: config.healthCheck.path,
-    method: config.healthCheck.method,
-    headers: config.healthCheck.headers,
-    expectedBody: config.healthCheck.expectedBody,
-    timeoutMs: config.healthCheck.timeoutMs,
-    expectedStatus: config.healthCheck.expectedStatus,
-  });
+  const secret = stickySecret(config, store, log);
+  const services = new Map<string, Service>();
+  let routes: CompiledRoute[] = [];
 
   function pushEvents(list: BalancerEvent[]): void {
     for (const e of list) {
       events.push(e);
-      const r = e.kind === 'admin' ? undefined : records.peek(e.server);
+      const r = e.kind === 'admin' ? undefined : services.get(e.service)?.records.peek(e.server);
       if (r) r.transitions++;
-      log.info(e.kind === 'admin' ? 'admin change' : 'health transition', { server: e.server, from: e.from, to: e.to, reason: e.reason });
+      log.info(e.kind === 'admin' ? 'admin change' : 'health transition', { service: e.service, server: e.server, from: e.from, to: e.to, reason: e.reason });
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
   }
 
-  function markDown(b: Backend, error: UpstreamError): void {
-    const before = state.record(b.id);
-    const after = observePassive(before, error.kind === 'connect' ? 'connect refused' : 'connection reset', now());
-    if (after === before) return;
-    state.markPassive(b.id, after);
-    pushEvents([{ kind: 'health', server: b.id, from: before?.status ?? 'healthy', to: after.status, reason: after.reason ?? '', at: after.since }]);
-  }
-
-  const guards = new Guards(config, state, (e) => pushEvents([e]));
-  state.onRecovered = (id) => guards.recovered(id);
-  const budget = new RetryBudget(config.retryBudget.percent, config.retryBudget.minPerSecond);
-  const ramp = slowStart(config, state, policyOptions);
-  const sessions = config.sticky ? new SessionTable(config.sticky.ttlMs) : undefined;
-  const sticky = stickySigning(config, store, deps.hmac, log);
-  const fetch = createProxy({
-    sessions,
-    config,
-    transport,
-    guards,
-    records,
-    totals,
-    budget,
+  const serviceDeps = {
+    transport: deps.transport,
     log,
     now,
-    random: policyOptions.random,
-    pool: ramp.pool,
-    tokens: sticky.tokens,
-    markDown,
-    describeUnavailable: () => describeUnavailable(state.pool.backends.length),
-    onDone: (e) => {
-      if (e.server === null && e.status >= 500) totals.generated.set(e.status, (totals.generated.get(e.status) ?? 0) + 1);
+    random,
+    digest: deps.digest,
+    hmac: deps.hmac,
+    probe: deps.probe,
+    stickySecret: secret.value,
+    health: (name: string) => state.healthOf(name),
+    totals,
+    servedByHeader: config.servedByHeader,
+    onEvent: (e: BalancerEvent) => pushEvents([e]),
+    onDone: (e: RequestDone) => {
       if (config.accessLog !== 'off') log.line(accessLine(e, config.accessLog));
     },
-  });
+  };
 
-  async function handle(request: Request, info: RequestInfo): Promise<Response> {
-    // Stale-while-revalidate: only the very first request waits for the store.
+  // Resolved settings per service, kept while what they come from is unchanged (a service keeps its budget and sessions).
+  const settingsCache = new Map<string, { key: string; settings: PoolSettings }>();
+  function settingsFor(name: string, spec: ServiceSpec): PoolSettings {
+    const key = `${spec.origin}\n${JSON.stringify(spec.settings ?? null)}`;
+    const cached = settingsCache.get(name);
+    if (cached?.key === key) return cached.settings;
+    let settings: PoolSettings | undefined;
+    if (spec.origin === 'config') settings = name === DEFAULT_SERVICE && config.defaultService ? config : config.services.find((s) => s.name === name);
+    if (!settings && spec.origin === 'api') {
+      const parsed = v.safeParse(ServiceSchema, spec.settings ?? {});
+      if (parsed.success) settings = resolveService(name, config.inherited, parsed.output);
+      else log.warn('stored service settings are not valid; using the inherited ones', { service: name });
+    }
+    settings ??= resolveService(name, config.inherited, {});
+    settingsCache.set(name, { key, settings });
+    return settings;
+  }
+
+  function applyServices(doc: ServicesDocument): void {
+    for (const [name, spec] of Object.entries(doc.services)) {
+      const settings = settingsFor(name, spec);
+      const existing = services.get(name);
+      if (existing) existing.configure(settings, spec.servers);
+      else services.set(name, new Service(name, settings, spec.servers, serviceDeps));
+    }
+    for (const name of [...services.keys()]) {
+      if (!(name in doc.services)) {
+        services.delete(name);
+        settingsCache.delete(name);
+      }
+    }
+    // Routes keep their counts across a change when their name and target stay.
+    const before = new Map(routes.map((r) => [JSON.stringify(r.config), r]));
+    routes = compileRoutes(doc.routes);
+    for (const r of routes) {
+      const old = before.get(JSON.stringify(r.config));
+      if (old) {
+        r.hits = old.hits;
+        r.splitHits.splice(0, r.splitHits.length, ...old.splitHits);
+      }
+    }
+  }
+  state.onServices = applyServices;
+  applyServices(state.services);
+
+  state.onHealth = (before: HealthDocument, after: HealthDocument) => {
+    for (const [name, servers] of Object.entries(after.services)) {
+      const svc = services.get(name);
+      if (!svc) continue;
+      for (const [id, rec] of Object.entries(servers)) {
+        if (rec.status === 'healthy' && before.services[name]?.[id]?.status === 'unhealthy') svc.guards.recovered(id);
+      }
+    }
+  };
+
+  /** Shared state (and the sticky secret) fresh enough to serve: only the very first request waits for the store. */
+  async function ready(info?: RequestInfo): Promise<void> {
     const refreshing = state.refresh();
     if (refreshing) {
       if (!state.loaded) await refreshing;
-      else info.waitUntil?.(refreshing);
+      else info?.waitUntil?.(refreshing);
     }
-    const signing = sticky.ready();
+    const signing = secret.ready();
     if (signing) {
       // The request that starts the read keeps it alive (Workers: I/O belongs to a request).
-      info.waitUntil?.(signing);
+      info?.waitUntil?.(signing);
       await signing;
     }
-    return fetch(request, info);
   }
 
-  function describeUnavailable(total: number): string {
-    if (total === 0) return 'none configured';
-    const drained = state.pool.backends.filter((b) => records.get(b.id).drained).length;
-    const t = now();
-    const down = state.pool.backends.filter((b) => state.record(b.id)?.status === 'unhealthy').length;
-    const ejected = state.pool.backends.filter((b) => guards.ejectedUntil(b.id, t) !== null).length;
-    const open = state.pool.backends.filter((b) => guards.circuit(b.id, t) === 'open').length;
-    const since = Math.min(...state.pool.backends.map((b) => state.record(b.id)?.since ?? Infinity));
-    const parts = [];
-    if (down) parts.push(`${down} unhealthy${Number.isFinite(since) ? ` (since ${new Date(since).toISOString()})` : ''}`);
-    if (drained) parts.push(`${drained} draining`);
-    if (ejected) parts.push(`${ejected} ejected after failures`);
-    if (open) parts.push(`${open} with an open circuit`);
-    return parts.join(', ') || 'all were tried';
-  }
-
-  async function tick(force = false): Promise<RoundResult> {
-    // Always start from the stored list: an admin change may have landed since.
+  async function tick(force = false): Promise<BalancerRound> {
+    // Always start from the stored documents: an admin change may have landed since.
     const reading = state.refresh();
     if (reading) await reading;
-    const hc = config.healthCheck;
-    const result = await healthRound(state.pool.backends, state.effectiveHealth(), probe, {
-      rise: hc.rise,
-      fall: hc.fall,
-      intervalMs: hc.intervalMs,
-      fastIntervalMs: hc.fastIntervalMs,
-      downIntervalMs: hc.downIntervalMs,
-      jitter: hc.jitter,
-      initialState: hc.initialState,
-      random: policyOptions.random,
-      now,
-      force,
+    // A forced round (POST /health-check) checks every service, its periodic checks on or not.
+    const due = [...services.values()].filter((s) => force || s.settings.healthCheck.enabled);
+    const rounds = await Promise.all(due.map((s) => s.round(force)));
+    const next: HealthDocument['services'] = {};
+    for (const name of services.keys()) if (state.health.services[name]) next[name] = state.health.services[name];
+    const out: BalancerRound = { at: now(), changed: false, transitions: [], checked: [], services: next };
+    due.forEach((svc, i) => {
+      const r = rounds[i];
+      next[svc.name] = r.health.servers;
+      svc.health.clearMarks();
+      out.changed ||= r.changed || !state.health.services[svc.name];
+      out.transitions.push(...r.transitions.map((t) => ({ ...t, service: svc.name })));
+      out.checked.push(...r.checked.map((server) => ({ service: svc.name, server })));
     });
-    // A rationed store gets the map only on a change; others every round,
-    // so readers see how fresh the checks are.
-    await state.putHealth(result.health, result.changed || !store.writeOnlyOnChange);
-    pushEvents(result.transitions);
-    return result;
+    if (Object.keys(state.health.services).some((name) => !(name in next))) out.changed = true;
+    // A rationed store gets the map only on a change; others every round, so readers see how fresh the checks are.
+    await state.putHealth({ updated_at: out.at, services: next }, out.changed || !store.writeOnlyOnChange);
+    pushEvents(out.transitions);
+    return out;
   }
 
   return {
-    fetch: handle,
-    tick,
-    status: async () => {
-      const reading = state.refresh();
-      if (reading) await reading;
-      return statusReport({ config, state, records, totals, events, startedAt, now: now(), guards, effectiveWeight: ramp.weight, sessions });
+    async fetch(request, info) {
+      await ready(info);
+      return route(request, info, { services, routes, totals, now, log: (e) => serviceDeps.onDone(e) });
     },
+    fetchService(name, request, info, path) {
+      const svc = services.get(name);
+      return svc ? ready(info).then(() => svc.fetch(request, info, path)) : undefined;
+    },
+    tick,
+    tickPeriodMs: () => Math.min(...[...services.values()].map((s) => s.tickPeriodMs())),
+    async status() {
+      await ready();
+      return statusReport({ algorithm: config.algorithm, services: services.values(), specs: state.services.services, routes, totals, events, storage: state.storeName, startedAt, now: now() });
+    },
+    settle: () => ready(),
     state,
-    records,
+    services,
+    get routes() {
+      return routes;
+    },
     totals,
     config,
     events,
-    adminEvent: (server, from, to, reason) => pushEvents([{ kind: 'admin', server, from, to, reason, at: now() }]),
+    adminEvent: (service, server, from, to, reason) => pushEvents([{ kind: 'admin', service, server, from, to, reason, at: now() }]),
   };
-}
-
-/**
- * The sticky-session tokens, signed with `sticky.secret`; without one, with a
- * secret made at start (one process), or the one kept in a shared store (every
- * instance signs alike; the first to need it writes it). `ready()` is the read
- * of that shared secret while one is needed (started by the first request that
- * needs it, never at construction: at the edge, I/O belongs to a request).
- */
-function stickySigning(config: Config, store: StateStore, hmac: Hmac | undefined, log: Logger): { tokens: () => StickyTokens | undefined; ready: () => Promise<void> | undefined } {
-  if (!config.sticky) return { tokens: () => undefined, ready: () => undefined };
-  if (!hmac) throw new Error('sticky sessions need an HMAC-SHA-256 from the runtime entry (Platform.hmac)');
-  const sign = hmac;
-  const configured = config.sticky.secret ?? config.stickySecret;
-  let tokens = configured || !store.shared ? new StickyTokens(sign, configured ?? newStickySecret()) : undefined;
-  let reading: Promise<void> | undefined;
-  const read = async () => {
-    try {
-      let doc = await store.get('secrets');
-      if (!doc?.sticky) {
-        await store.put('secrets', { sticky: newStickySecret() });
-        doc = await store.get('secrets');
-      }
-      tokens = new StickyTokens(sign, doc!.sticky);
-    } catch (e) {
-      log.warn('sticky secret unavailable from the store; signing with one of this instance only', { store: store.name, error: String(e) });
-      tokens = new StickyTokens(sign, newStickySecret());
-    } finally {
-      reading = undefined;
-    }
-  };
-  return { tokens: () => tokens, ready: () => (tokens ? undefined : (reading ??= read())) };
 }

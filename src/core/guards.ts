@@ -1,8 +1,8 @@
-import type { Config } from '../config/types.ts';
+import type { PoolSettings } from '../config/types.ts';
 import { circuitAdmit, circuitAt, circuitResult, CLOSED, type CircuitName, type CircuitState } from '../health/circuit.ts';
 import { CLEAN, ejectionCap, isEjected, passiveFailure, passiveSuccess } from '../health/passive.ts';
 import type { BackendRuntime, RuntimeTable } from './records.ts';
-import type { SharedState } from './state.ts';
+import type { ServiceHealth } from './service-health.ts';
 import type { Backend, BalancerEvent } from './types.ts';
 
 /**
@@ -11,15 +11,17 @@ import type { Backend, BalancerEvent } from './types.ts';
  * kept in each backend's runtime record).
  */
 export class Guards {
-  private readonly config: Config;
-  private readonly state: SharedState;
+  private readonly config: PoolSettings;
+  private readonly health: ServiceHealth;
   private readonly records: RuntimeTable;
+  private readonly service: string;
   private readonly onEvent: (e: BalancerEvent) => void;
 
-  constructor(config: Config, state: SharedState, onEvent: (e: BalancerEvent) => void) {
+  constructor(config: PoolSettings, health: ServiceHealth, records: RuntimeTable, service: string, onEvent: (e: BalancerEvent) => void) {
     this.config = config;
-    this.state = state;
-    this.records = state.records;
+    this.health = health;
+    this.records = records;
+    this.service = service;
     this.onEvent = onEvent;
   }
 
@@ -35,7 +37,7 @@ export class Guards {
   /** Servers the checks call healthy and not drained, as a percentage of all (for panic mode). */
   healthyPercent(backends: readonly Backend[]): number {
     if (!backends.length) return 0;
-    const up = backends.filter((b) => !this.records.peek(b.id)?.drained && this.state.record(b.id)?.status !== 'unhealthy').length;
+    const up = backends.filter((b) => !this.records.peek(b.id)?.drained && this.health.record(b.id)?.status !== 'unhealthy').length;
     return (up / backends.length) * 100;
   }
 
@@ -47,7 +49,7 @@ export class Guards {
     const r = this.records.get(b.id);
     if (r.drained) return false;
     if (panic) return true;
-    const rec = this.state.record(b.id);
+    const rec = this.health.record(b.id);
     if (rec?.status === 'unhealthy') {
       // With active checks off, nothing else would ever bring it back.
       if (this.config.healthCheck.enabled || now - rec.since < this.config.passive.failTimeoutMs) return false;
@@ -86,6 +88,7 @@ export class Guards {
     if (next.ejectedUntil !== p.ejectedUntil && isEjected(next, now)) {
       this.onEvent({
         kind: 'ejection',
+        service: this.service,
         server: b.id,
         from: 'in_rotation',
         to: 'ejected',
@@ -99,7 +102,7 @@ export class Guards {
     const before = r.circuit;
     if (after === before) return;
     r.circuit = after;
-    if (before.state !== after.state) this.onEvent({ kind: 'circuit', server: id, from: `circuit_${before.state}`, to: `circuit_${after.state}`, reason, at: now });
+    if (before.state !== after.state) this.onEvent({ kind: 'circuit', service: this.service, server: id, from: `circuit_${before.state}`, to: `circuit_${after.state}`, reason, at: now });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Config } from '../config/types.ts';
+import type { PoolSettings } from '../config/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { attempt, type Outcome } from './attempt.ts';
 import { prepareBody, type PreparedBody } from './body.ts';
@@ -17,7 +17,12 @@ import { readSticky, type SessionTable, type StickyTokens } from './sticky.ts';
 import type { Backend, RequestInfo, UpstreamError } from './types.ts';
 
 export interface ProxyDeps {
-  config: Config;
+  /** The service's settings. */
+  config: PoolSettings;
+  /** The service's name (in the served-by header and the access log). */
+  service: string;
+  /** Response header naming the service and server that answered; `''`: none. */
+  servedByHeader: string;
   transport: Transport;
   guards: Guards;
   records: RuntimeTable;
@@ -46,12 +51,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The retry loop: choose a server → `attempt` → `shouldRetry`, the only
  * decision → `respond` with the answer, or `release` the attempt and go round.
  */
-export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo) => Promise<Response> {
+export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo, path?: string) => Promise<Response> {
   const { config, now } = d;
   const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies };
 
-  return async function proxy(request, info) {
-    const x = await begin(request, info);
+  return async function proxy(request, info, path) {
+    const x = await begin(request, info, path);
     if (x instanceof Response) return x;
     for (;;) {
       const outcome = await attempt(d, x, choose(x));
@@ -59,7 +64,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       if (!decision.retry) return respond(respondDeps, x, outcome, decision);
       release(respondDeps, x, outcome);
       d.budget.spend(now());
-      d.totals.retries++;
+      d.totals.retried();
       const wait = backoffMs(x.attempts.length, config.backoff.baseMs, config.backoff.maxMs, d.random);
       if (wait > 0) await sleep(wait);
     }
@@ -89,7 +94,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
   }
 
   /** The exchange for a request, or the 400 a request gets when no server should see it. */
-  async function begin(request: Request, info: RequestInfo): Promise<Exchange | Response> {
+  async function begin(request: Request, info: RequestInfo, path: string | undefined): Promise<Exchange | Response> {
     const startedAt = now();
     let url: URL;
     try {
@@ -104,7 +109,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
     } catch (e) {
       // The client broke or abandoned its own body: its fault, no server involved.
       d.log.info('request body unreadable', { method: request.method, path: url.pathname, error: String(e) });
-      d.onDone?.({ request, clientIp: info.clientIp, status: 400, server: null, attempts: 0, startedAt, durationMs: now() - startedAt, bytes: 0 });
+      d.onDone?.({ request, clientIp: info.clientIp, service: d.service, status: 400, server: null, attempts: 0, startedAt, durationMs: now() - startedAt, bytes: 0 });
       return problemResponse(badRequest('The request body could not be read: the client ended or broke it.', [`(body): ${String(e)}`], url.pathname));
     }
     const pool = d.pool(startedAt);
@@ -113,7 +118,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo)
       request,
       info,
       url,
-      path: url.pathname + url.search,
+      path: path ?? url.pathname + url.search,
       pick: { request, url, clientIp: info.clientIp },
       body,
       headers: upstreamHeaders(request.headers, { clientIp: info.clientIp, proto: url.protocol.slice(0, -1), host: request.headers.get('host') ?? url.host }),

@@ -1,11 +1,8 @@
-import type { Config } from '../config/types.ts';
-import { backendFromSpec } from './pool.ts';
-import type { Guards } from './guards.ts';
-import type { SharedState } from './state.ts';
-import type { RuntimeTable } from './records.ts';
+import { DEFAULT_SERVICE } from '../config/service-name.ts';
+import type { CompiledRoute } from '../routing/table.ts';
+import type { Service } from './service.ts';
 import { round1, type Totals } from './stats.ts';
-import type { Backend, BalancerEvent, LastCheck, ServerStatus } from './types.ts';
-import type { SessionTable } from './sticky.ts';
+import type { BalancerEvent, LastCheck, ServerStatus, ServiceSpec } from './types.ts';
 
 /** One server as `/api/stats` and `/api/servers` show it (snake_case). */
 export interface ServerReport {
@@ -44,86 +41,177 @@ export interface ServerReport {
   draining_for_s: number | null;
 }
 
-/** The body of `GET /api/stats`. */
-export interface StatusReport {
+/** One service as `/api/stats` shows it under `services`, and `/api/services` lists it. */
+export interface ServiceReport {
+  name: string;
+  /** What made it: the config file, the admin API, or a seed 003 registration. */
+  origin: ServiceSpec['origin'];
+  /** A registered image's name (seed 003), else null. */
+  image_name: string | null;
   algorithm: string;
-  uptime: number;
   total_requests: number;
   successful_requests: number;
   failed_requests: number;
-  /** Percent of requests that failed (as seed 004 reports it). */
   error_rate: number;
   requests_per_second: number;
   healthy_servers: number;
   total_servers: number;
   /** Live sticky sessions seen by this instance; null when sticky sessions are off. */
   sessions: number | null;
+  health_check: { enabled: boolean; path: string; interval_ms: number };
+  servers: Record<string, ServerReport>;
+}
+
+/** One route as `/api/stats` shows it, with what it matched. */
+export interface RouteReport {
+  name: string;
+  match: Record<string, unknown>;
+  service: string | null;
+  split: Array<{ service: string; weight: number; requests: number }> | null;
+  fallback: string | null;
+  strip_prefix: boolean;
+  requests: number;
+}
+
+/** The body of `GET /api/stats`. */
+export interface StatusReport {
+  /** The default service's algorithm (the top level's, which services inherit). */
+  algorithm: string;
+  uptime: number;
+  /** Totals over every service. */
+  total_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+  /** Percent of requests that failed (as seed 004 reports it). */
+  error_rate: number;
+  requests_per_second: number;
+  /** Servers healthy and not draining, over every service (a server in two services counts in each). */
+  healthy_servers: number;
+  total_servers: number;
+  /** Live sticky sessions seen by this instance, over every service; null when no service has them on. */
+  sessions: number | null;
   storage: string;
   /** Whose requests the counters cover: this `process`, or one Workers `isolate`. */
   counters_scope: 'process' | 'isolate';
+  /** The default service's servers, keyed `host:port` (empty without a default service). */
   servers: Record<string, ServerReport>;
+  services: Record<string, ServiceReport>;
+  routes: RouteReport[];
   events: Array<Omit<BalancerEvent, 'at'> & { at: string }>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function statusReport(input: {
-  config: Config;
-  state: SharedState;
-  records: RuntimeTable;
-  totals: Totals;
-  events: readonly BalancerEvent[];
-  startedAt: number;
-  now: number;
-  guards: Guards;
-  effectiveWeight: (b: Backend, now: number) => number;
-  sessions?: SessionTable;
-}): StatusReport {
-  const { state, records, totals, now } = input;
-  const sessions = input.sessions?.count(now);
+/** One server of a service, as reported. */
+function serverReport(svc: Service, spec: Service['specs'][number], id: string, now: number, sessions: Map<string, number> | undefined): ServerReport {
+  const b = svc.pool.byId.get(id)!;
+  const rec = svc.health.record(id);
+  const c = svc.records.get(id);
+  const lat = c.latency();
+  const health = rec?.status ?? 'healthy';
+  return {
+    id,
+    name: b.name,
+    url: b.url,
+    host: b.host,
+    port: b.port,
+    weight: b.weight,
+    effective_weight: Math.round(svc.effectiveWeight(b, now) * 1000) / 1000,
+    backup: b.backup,
+    status: spec.drain ? 'draining' : health,
+    health,
+    health_since: rec?.since ? iso(rec.since) : null,
+    draining_since: spec.drained_at ? iso(spec.drained_at) : null,
+    active_connections: c.inFlight,
+    requests: c.requests,
+    errors: c.errors,
+    error_rate: c.requests ? round1((c.errors / c.requests) * 100) : 0,
+    avg_response_time_ms: lat.avg,
+    p50_ms: lat.p50,
+    p95_ms: lat.p95,
+    p99_ms: lat.p99,
+    consecutive_failures: rec?.consecutive_failures ?? 0,
+    consecutive_successes: rec?.consecutive_successes ?? 0,
+    last_error: c.lastError ? { at: iso(c.lastError.at), message: c.lastError.message } : null,
+    last_check: rec?.last_check ? { ...rec.last_check, at: iso(rec.last_check.at) } : null,
+    next_check_at: rec?.next_check_at ? iso(rec.next_check_at) : null,
+    ejected_until: ((t) => (t ? iso(t) : null))(svc.guards.ejectedUntil(id, now)),
+    circuit: svc.guards.circuit(id, now),
+    sessions: sessions?.get(id) ?? 0,
+    draining_for_s: spec.drained_at ? Math.round((now - spec.drained_at) / 100) / 10 : null,
+  };
+}
+
+/** One service's figures. */
+export function serviceReport(svc: Service, spec: ServiceSpec | undefined, now: number): ServiceReport {
+  const sessions = svc.sessions?.count(now);
   const servers: Record<string, ServerReport> = {};
   let healthy = 0;
-  for (const spec of state.backendsDoc.servers) {
-    const b = backendFromSpec(spec);
-    const rec = state.record(b.id);
-    const c = records.get(b.id);
-    const lat = c.latency();
-    const health = rec?.status ?? 'healthy';
-    if (health === 'healthy' && !spec.drain) healthy++;
-    servers[b.id] = {
-      id: b.id,
-      name: b.name,
-      url: b.url,
-      host: b.host,
-      port: b.port,
-      weight: b.weight,
-      effective_weight: Math.round(input.effectiveWeight(b, now) * 1000) / 1000,
-      backup: b.backup,
-      status: spec.drain ? 'draining' : health,
-      health,
-      health_since: rec?.since ? iso(rec.since) : null,
-      draining_since: spec.drained_at ? iso(spec.drained_at) : null,
-      active_connections: c.inFlight,
-      requests: c.requests,
-      errors: c.errors,
-      error_rate: c.requests ? round1((c.errors / c.requests) * 100) : 0,
-      avg_response_time_ms: lat.avg,
-      p50_ms: lat.p50,
-      p95_ms: lat.p95,
-      p99_ms: lat.p99,
-      consecutive_failures: rec?.consecutive_failures ?? 0,
-      consecutive_successes: rec?.consecutive_successes ?? 0,
-      last_error: c.lastError ? { at: iso(c.lastError.at), message: c.lastError.message } : null,
-      last_check: rec?.last_check ? { ...rec.last_check, at: iso(rec.last_check.at) } : null,
-      next_check_at: rec?.next_check_at ? iso(rec.next_check_at) : null,
-      ejected_until: ((t) => (t ? iso(t) : null))(input.guards.ejectedUntil(b.id, now)),
-      circuit: input.guards.circuit(b.id, now),
-      sessions: sessions?.get(b.id) ?? 0,
-      draining_for_s: spec.drained_at ? Math.round((now - spec.drained_at) / 100) / 10 : null,
-    };
+  svc.specs.forEach((s, i) => {
+    const id = svc.pool.backends[i].id;
+    const r = serverReport(svc, s, id, now, sessions);
+    if (r.status === 'healthy') healthy++;
+    servers[id] = r;
+  });
+  const t = svc.totals;
+  const hc = svc.settings.healthCheck;
+  return {
+    name: svc.name,
+    origin: spec?.origin ?? 'config',
+    image_name: spec?.registration?.image_name ?? null,
+    algorithm: svc.settings.algorithm,
+    total_requests: t.total,
+    successful_requests: t.successful,
+    failed_requests: t.failed,
+    error_rate: t.total ? round1((t.failed / t.total) * 100) : 0,
+    requests_per_second: t.perSecond(now),
+    healthy_servers: healthy,
+    total_servers: svc.specs.length,
+    sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
+    health_check: { enabled: hc.enabled, path: hc.path, interval_ms: hc.intervalMs },
+    servers,
+  };
+}
+
+export function routeReport(route: CompiledRoute): RouteReport {
+  const c = route.config;
+  return {
+    name: c.name,
+    match: { ...c.match },
+    service: c.service ?? null,
+    split: c.split ? c.split.map((s, i) => ({ service: s.service, weight: s.weight, requests: route.splitHits[i] })) : null,
+    fallback: c.fallback ?? null,
+    strip_prefix: c.stripPrefix,
+    requests: route.hits,
+  };
+}
+
+/** The whole of `/api/stats`: totals over every service, the default service's servers, every service and route. */
+export function statusReport(input: {
+  algorithm: string;
+  services: Iterable<Service>;
+  specs: Record<string, ServiceSpec>;
+  routes: readonly CompiledRoute[];
+  totals: Totals;
+  events: readonly BalancerEvent[];
+  storage: string;
+  startedAt: number;
+  now: number;
+}): StatusReport {
+  const { totals, now } = input;
+  const services: Record<string, ServiceReport> = {};
+  let healthy = 0;
+  let total = 0;
+  let sessions: number | null = null;
+  for (const svc of input.services) {
+    const r = serviceReport(svc, input.specs[svc.name], now);
+    services[svc.name] = r;
+    healthy += r.healthy_servers;
+    total += r.total_servers;
+    if (r.sessions !== null) sessions = (sessions ?? 0) + r.sessions;
   }
   return {
-    algorithm: input.config.algorithm,
+    algorithm: input.algorithm,
     uptime: Math.round((now - input.startedAt) / 1000),
     total_requests: totals.total,
     successful_requests: totals.successful,
@@ -131,11 +219,13 @@ export function statusReport(input: {
     error_rate: totals.total ? round1((totals.failed / totals.total) * 100) : 0,
     requests_per_second: totals.perSecond(now),
     healthy_servers: healthy,
-    total_servers: state.backendsDoc.servers.length,
-    sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
-    storage: state.storeName,
+    total_servers: total,
+    sessions,
+    storage: input.storage,
     counters_scope: 'process',
-    servers,
+    servers: services[DEFAULT_SERVICE]?.servers ?? {},
+    services,
+    routes: input.routes.map(routeReport),
     events: input.events.map((e) => ({ ...e, at: iso(e.at) })),
   };
 }

@@ -1,4 +1,5 @@
-import type { Config } from '../config/types.ts';
+import type { PoolSettings } from '../config/types.ts';
+import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import { discardBody } from '../transport/types.ts';
 import type { Outcome } from './attempt.ts';
 import type { Exchange } from './exchange.ts';
@@ -13,6 +14,8 @@ import { mustIssue, newSessionId, stickyCookie, type SessionTable, type StickyTo
 export interface RequestDone {
   request: Request;
   clientIp: string;
+  /** The service that handled it. */
+  service: string;
   status: number;
   /** The backend that answered, or null when the balancer answered itself. */
   server: string | null;
@@ -23,7 +26,9 @@ export interface RequestDone {
 }
 
 export interface RespondDeps {
-  config: Config;
+  config: PoolSettings;
+  service: string;
+  servedByHeader: string;
   /** The transport hands on decoded bodies (their encoding headers are dropped). */
   decodesBodies: boolean;
   totals: Totals;
@@ -38,9 +43,14 @@ export interface RespondDeps {
   onDone?: (entry: RequestDone) => void;
 }
 
+/** What the served-by header says: `host:port` for the default service, `SERVICE/host:port` for another. */
+export function servedBy(service: string, id: string): string {
+  return service === DEFAULT_SERVICE ? id : `${service}/${id}`;
+}
+
 /** Reports an exchange as done. */
 export function finish(d: RespondDeps, x: Exchange, status: number, server: string | null, bytes: number): void {
-  d.onDone?.({ request: x.request, clientIp: x.info.clientIp, status, server, attempts: x.attempts.length + (server ? 1 : 0), startedAt: x.startedAt, durationMs: d.now() - x.startedAt, bytes });
+  d.onDone?.({ request: x.request, clientIp: x.info.clientIp, service: d.service, status, server, attempts: x.attempts.length + (server ? 1 : 0), startedAt: x.startedAt, durationMs: d.now() - x.startedAt, bytes });
 }
 
 /** Gives up an attempt that will be retried: its body is discarded, it leaves flight, and it joins the attempts report. */
@@ -71,6 +81,7 @@ export function respond(d: RespondDeps, x: Exchange, o: Outcome, decision: Retry
 }
 
 function answer(d: RespondDeps, x: Exchange, res: Response): Response {
+  if (res.status >= 500) d.totals.answered(res.status);
   finish(d, x, res.status, null, Number(res.headers.get('content-length') ?? 0));
   return res;
 }
@@ -80,7 +91,7 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
   const { backend, record, response: res } = o;
   d.totals.count(res.status < 500, now());
   const out = downstreamHeaders(res.headers, d.decodesBodies);
-  if (config.servedByHeader) out.set(config.servedByHeader, backend.id);
+  if (d.servedByHeader) out.set(d.servedByHeader, servedBy(d.service, backend.id));
   const sticky = config.sticky;
   const tokens = d.tokens();
   if (sticky && tokens) {

@@ -68,19 +68,40 @@ export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-/** Balancer-wide counters plus a per-second ring for requests/s over the last 10 s. */
+/**
+ * Request counters plus a per-second ring for requests/s over the last 10 s:
+ * a service's, each counted into the balancer-wide `parent` too.
+ */
 export class Totals {
   total = 0;
   successful = 0;
   failed = 0;
   /** Extra attempts made on other servers. */
   retries = 0;
-  /** Answers the balancer made itself, by status (502, 503, 504). */
+  /** Answers the balancer made itself, by status (404, 502, 503, 504). */
   readonly generated = new Map<number, number>();
   private buckets = new Uint32Array(11);
   private bucketSecond = new Float64Array(11);
+  private readonly parent: Totals | undefined;
+
+  constructor(parent?: Totals) {
+    this.parent = parent;
+  }
+
+  /** Counts a retry. */
+  retried(): void {
+    this.retries++;
+    this.parent?.retried();
+  }
+
+  /** Counts an answer the balancer made itself. */
+  answered(status: number): void {
+    this.generated.set(status, (this.generated.get(status) ?? 0) + 1);
+    this.parent?.answered(status);
+  }
 
   count(ok: boolean, now: number): void {
+    this.parent?.count(ok, now);
     this.total++;
     if (ok) this.successful++;
     else this.failed++;

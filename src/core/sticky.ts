@@ -30,7 +30,7 @@ function base64url(bytes: Uint8Array): string {
  */
 export class StickyTokens {
   private readonly hmac: Hmac;
-  private readonly secret: string;
+  readonly secret: string;
   private readonly byId = new Map<string, string>();
   private readonly maps = new WeakMap<Pool, ReadonlyMap<string, Backend>>();
 

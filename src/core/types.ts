@@ -1,3 +1,5 @@
+import type { RouteConfig } from '../routing/route-config.ts';
+
 /**
  * The vocabulary of the balancing core. Everything here is plain data or
  * web-standard types, so every runtime (Node, Bun, Deno, Workers) shares it.
@@ -57,18 +59,46 @@ export interface HealthRecord {
   next_check_at?: number;
 }
 
-/** The whole health map, written at once by one writer (the tick). */
-export interface HealthDocument {
+/** The health of one service's servers by id, as one round leaves it. */
+export interface HealthMap {
   updated_at: number;
   servers: Record<string, HealthRecord>;
 }
 
-/** Runtime server changes made through the admin API: the `backends` document. */
-export interface BackendsDocument {
-  /** Bumped on every change so readers can tell a new list from a cached one. */
+/** The whole health document: every service's servers by id, written at once by one writer (the tick). */
+export interface HealthDocument {
+  updated_at: number;
+  services: Record<string, Record<string, HealthRecord>>;
+}
+
+/** One service as stored: its servers, and what made it. */
+export interface ServiceSpec {
+  servers: BackendSpec[];
+  /** `config`: the config file's (settings from there); `api`: PUT /api/services (settings here); `registration`: seed 003's register. */
+  origin: 'config' | 'api' | 'registration';
+  /** The service's own settings as given to the API (its schema's input; servers aside), for `origin: api`. */
+  settings?: Record<string, unknown>;
+  /** Seed 003's registration: the image's name and its containers as registered. */
+  registration?: { image_name: string | null; containers: RegisteredContainer[] };
+}
+
+/** A container as seed 003's orchestrator registers it. */
+export interface RegisteredContainer {
+  container_id: string;
+  name: string;
+  port: number;
+  image_id: string;
+  status: string;
+  host: string;
+}
+
+/** The services, their servers and the routes as they stand, changed by the admin API: the `services` document. */
+export interface ServicesDocument {
+  /** Bumped on every change so readers can tell a new version from a cached one. */
   version: number;
   updated_at: number;
-  servers: BackendSpec[];
+  services: Record<string, ServiceSpec>;
+  routes: RouteConfig[];
 }
 
 /** A backend as stored and accepted by the API: enough to rebuild a `Backend`. */
@@ -90,6 +120,8 @@ export interface BackendSpec {
  */
 export interface BalancerEvent {
   kind: 'health' | 'ejection' | 'circuit' | 'admin';
+  service: string;
+  /** The server's `host:port`, or `*` for a change to a whole service or the routes. */
   server: string;
   from: string;
   to: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Backend, HealthDocument, HealthRecord, ProbeResult } from '../core/types.ts';
+import type { Backend, HealthMap, HealthRecord, ProbeResult } from '../core/types.ts';
 import type { HealthProbe } from './probe.ts';
 import { healthRound, intervalFor, tickPeriodMs, type RoundOptions } from './round.ts';
 
@@ -21,7 +21,7 @@ function rec(over: Partial<HealthRecord> = {}): HealthRecord {
   return { status: 'healthy', since: 0, consecutive_failures: 0, consecutive_successes: 0, ...over };
 }
 
-function doc(servers: Record<string, HealthRecord>): HealthDocument {
+function doc(servers: Record<string, HealthRecord>): HealthMap {
   return { updated_at: 1, servers };
 }
 

@@ -1,12 +1,13 @@
-import type { Backend, BalancerEvent, HealthDocument, HealthRecord } from '../core/types.ts';
+import type { Backend, BalancerEvent, HealthMap, HealthRecord } from '../core/types.ts';
 import { observe, type Thresholds } from './observe.ts';
 import type { HealthProbe } from './probe.ts';
 
 export interface RoundResult {
-  health: HealthDocument;
+  health: HealthMap;
   /** True when any record's routing-relevant part differs from `prev` (worth writing). */
   changed: boolean;
-  transitions: BalancerEvent[];
+  /** Status changes this round (the caller knows which service). */
+  transitions: Array<Omit<BalancerEvent, 'service'>>;
   /** Servers probed this round. */
   checked: string[];
 }
@@ -45,12 +46,12 @@ export function tickPeriodMs(o: Pick<RoundOptions, 'intervalMs' | 'fastIntervalM
  */
 export async function healthRound(
   backends: readonly Backend[],
-  prev: HealthDocument | undefined,
+  prev: HealthMap | undefined,
   probe: HealthProbe,
   o: RoundOptions,
 ): Promise<RoundResult> {
   const servers: Record<string, HealthRecord> = {};
-  const transitions: BalancerEvent[] = [];
+  const transitions: Array<Omit<BalancerEvent, 'service'>> = [];
   const checked: string[] = [];
   let changed = !prev || Object.keys(prev.servers).length !== backends.length;
   const start = o.now();

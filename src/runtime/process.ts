@@ -6,11 +6,11 @@
 import { createApp } from '../app.ts';
 import { createLogger } from '../core/log.ts';
 import { startDemoBackends } from '../demo/start.ts';
-import { tickPeriodMs } from '../health/round.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
 import { loadConfigOrExit } from './config.ts';
 import { dashboardFromFile } from './dashboard.ts';
+import type { Config } from '../config/types.ts';
 import type { Runtime, Served } from './types.ts';
 
 export async function runBalancer(d: Runtime): Promise<void> {
@@ -43,36 +43,38 @@ export async function runBalancer(d: Runtime): Promise<void> {
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
   d.stdout(
     [
-      `switchyard listening on ${base} (${d.name}, ${config.algorithm}, ${config.servers.length} server(s))`,
+      `switchyard listening on ${base} (${d.name}, ${summary(config)})`,
       `  dashboard: ${base}${config.admin.prefix}/dashboard`,
       `  stats:     ${base}${config.admin.prefix}/stats`,
       `  metrics:   ${base}${config.admin.prefix}/metrics`,
       `  health:    ${base}/health`,
       ...config.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
+      ...config.services.flatMap((svc) => svc.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''} [${svc.name}]`)),
     ].join('\n'),
   );
 
-  let ticking = false;
+  // Health rounds every shortest interval of any service (services added at run time included);
+  // with none checking, look again each second.
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const runTick = async () => {
-    if (ticking) return;
-    ticking = true;
-    try {
-      await balancer.tick();
-    } catch (e) {
-      log.error('health round failed', { error: String(e) });
-    } finally {
-      ticking = false;
+    const period = balancer.tickPeriodMs();
+    if (Number.isFinite(period)) {
+      try {
+        await balancer.tick();
+      } catch (e) {
+        log.error('health round failed', { error: String(e) });
+      }
     }
+    if (!stopping) timer = setTimeout(runTick, Number.isFinite(period) ? period : 1000);
   };
-  const timer = config.healthCheck.enabled ? setInterval(runTick, tickPeriodMs(config.healthCheck)) : undefined;
-  if (timer) void runTick();
 
   let stopping = false;
+  void runTick();
   d.onStopSignal(async (signal) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping: finishing in-flight requests', { signal });
-    if (timer) clearInterval(timer);
+    clearTimeout(timer);
     const force = setTimeout(() => d.exit(0), 10_000);
     (force as { unref?: () => void }).unref?.();
     await server.close();
@@ -80,4 +82,12 @@ export async function runBalancer(d: Runtime): Promise<void> {
     await demo?.close();
     d.exit(0);
   });
+}
+
+/** The banner's summary: the algorithm and servers, or the services and routes. */
+function summary(config: Config): string {
+  if (!config.services.length && !config.routes.length) return `${config.algorithm}, ${config.servers.length} server(s)`;
+  const services = (config.defaultService ? 1 : 0) + config.services.length;
+  const servers = config.servers.length + config.services.reduce((n, s) => n + s.servers.length, 0);
+  return `${services} service(s), ${servers} server(s), ${config.routes.length} route(s)`;
 }

@@ -1,13 +1,15 @@
-import type { BackendsDocument, HealthDocument } from '../core/types.ts';
+import type { BackendSpec, HealthDocument, ServicesDocument } from '../core/types.ts';
 
 /** The documents a store holds; each key has exactly one writer. */
 export interface StateDocuments {
-  /** Written by the admin API: runtime server changes. */
-  backends: BackendsDocument;
-  /** Written by the health tick: the whole health map at once. */
+  /** Written by the admin API: services, their servers, the routes. */
+  services: ServicesDocument;
+  /** Written by the health tick: every service's health at once. */
   health: HealthDocument;
   /** Written once, by the first instance that needs it: the sticky-session signing secret when none is configured. */
   secrets: { sticky: string };
+  /** Written by versions before services: the one pool's server list. Read once, to carry it over. */
+  backends: { version: number; updated_at: number; servers: BackendSpec[] };
 }
 
 export type StateKey = keyof StateDocuments;

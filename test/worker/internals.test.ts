@@ -56,7 +56,10 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     a.mode = 'ok';
     const { mf } = await start({ servers: [{ url: a.url }, { url: b.url }], storage: 'kv', health_check: { interval: 0.1, fast_interval: 0.1, fall: 1, rise: 1, jitter: 0 } });
     const kv = await mf.getKVNamespace('SWITCHYARD_KV');
-    const health = async () => JSON.parse((await kv.get('switchyard:health', 'text')) ?? 'null') as { updated_at: number; servers: Record<string, { status: string }> } | null;
+    const health = async () => {
+      const doc = JSON.parse((await kv.get('switchyard:health', 'text')) ?? 'null') as { updated_at: number; services: Record<string, Record<string, { status: string }>> } | null;
+      return doc && { updated_at: doc.updated_at, servers: doc.services.default };
+    };
     const cron = async () => (await mf.getWorker()).scheduled({ cron: '* * * * *' });
     await cron();
     const first = await waitFor('first round written', health, (h) => h !== null, 5000);
@@ -82,7 +85,7 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     await (await mf.getWorker()).scheduled({ cron: '* * * * *' });
     const at = await waitFor('alarm armed', () => s.alarmAt(), (t) => t !== null, 3000);
     assert.ok(at! > Date.now() - 1000);
-    const checkAt = async () => (JSON.parse((await s.getDoc('health')) ?? '{"servers":{}}') as { servers: Record<string, { last_check?: { at: number } }> }).servers[a.id]?.last_check?.at ?? 0;
+    const checkAt = async () => (JSON.parse((await s.getDoc('health')) ?? '{"services":{}}') as { services: Record<string, Record<string, { last_check?: { at: number } }>> }).services.default?.[a.id]?.last_check?.at ?? 0;
     const t1 = await waitFor('first round', checkAt, (t) => t > 0, 3000);
     const t2 = await waitFor('a later round', checkAt, (t) => t > t1, 3000);
     assert.ok(t2 - t1 < 1500, `rounds ${t2 - t1} ms apart (interval 200 ms)`);
@@ -146,8 +149,8 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     const added = await fetch(`${url}/api/servers`, { method: 'POST', body: JSON.stringify({ url: b.url }), headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(added.status, 201);
     await added.arrayBuffer();
-    const doc = JSON.parse((await (await stub(mf)).getDoc('backends'))!) as { servers: Array<{ url: string }> };
-    assert.deepEqual(doc.servers.map((x) => x.url), [a.url, b.url], 'stored in the Durable Object for every isolate');
+    const doc = JSON.parse((await (await stub(mf)).getDoc('services'))!) as { services: { default: { servers: Array<{ url: string }> } } };
+    assert.deepEqual(doc.services.default.servers.map((x) => x.url), [a.url, b.url], 'stored in the Durable Object for every isolate');
   });
 
   it('sticky cookies at the edge are signed with one secret kept in the Durable Object, or LB_STICKY_SECRET', async () => {
