@@ -102,7 +102,10 @@ export class Guards {
     const before = r.circuit;
     if (after === before) return;
     r.circuit = after;
-    if (before.state !== after.state) this.onEvent({ kind: 'circuit', service: this.service, server: id, from: `circuit_${before.state}`, to: `circuit_${after.state}`, reason, at: now });
+    if (before.state === after.state) return;
+    // Open becomes half open because its time is up, whatever result happened to show it.
+    const why = before.state === 'open' && after.state === 'half_open' ? 'open_duration elapsed' : reason;
+    this.onEvent({ kind: 'circuit', service: this.service, server: id, from: `circuit_${before.state}`, to: `circuit_${after.state}`, reason: why, at: now });
   }
 
   /**
