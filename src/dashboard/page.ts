@@ -6,7 +6,7 @@ export interface PageParts {
 }
 
 const CSS = `
-*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,sans-serif;color:#111827;background:#f3f4f6}
+*{box-sizing:border-box}[hidden]{display:none!important}body{margin:0;font:14px/1.45 system-ui,-apple-system,sans-serif;color:#111827;background:#f3f4f6}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.75rem 1rem;background:#111827;color:#f9fafb}
 header h1{font-size:1.1rem;margin:0 auto 0 0}header label,header button{font-size:.85rem}
 button{cursor:pointer;border:1px solid #9ca3af;background:#fff;color:#111827;border-radius:6px;padding:.3rem .7rem}
@@ -24,13 +24,43 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}input.weight{width:5em
 .dot.healthy{background:#16a34a}.dot.unhealthy{background:#dc2626}.dot.draining{background:#d97706}
 .actions{display:flex;gap:.3rem}form{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 form label{display:flex;flex-direction:column;font-size:.8rem;color:#374151}form input[type=text],form input[type=url]{min-width:14rem}
-input{padding:.3rem;border:1px solid #d1d5db;border-radius:6px}#add-errors{color:#b91c1c;margin:.4rem 0 0;padding-left:1.1rem}
+input{padding:.3rem;border:1px solid #d1d5db;border-radius:6px}.add-errors{color:#b91c1c;margin:.4rem 0 0;padding-left:1.1rem}
 #events{list-style:none;margin:0;padding:0;max-height:260px;overflow:auto}#events li{padding:.2rem 0;border-bottom:1px solid #f3f4f6}
 .muted{color:#6b7280}.legend{list-style:none;padding:0;margin:.3rem 0 0;font-size:.8rem}.legend i{display:inline-block;width:.7rem;height:.7rem;margin-right:.3rem}
 .chart{min-height:200px}#toasts{position:fixed;right:1rem;bottom:1rem;display:flex;flex-direction:column;gap:.4rem;z-index:9}
 .toast{padding:.55rem .9rem;border-radius:8px;color:#fff;box-shadow:0 2px 6px #0003}.toast.ok{background:#166534}.toast.bad{background:#b91c1c}
 #offline{background:#fee2e2;color:#991b1b;padding:.5rem 1rem}kbd{border:1px solid #6b7280;border-radius:3px;padding:0 .25rem;font-size:.75rem}
-@media (max-width:600px){main{padding:.5rem;gap:.5rem}header{padding:.5rem}}`;
+#services{display:contents}.svc-title code{font-size:.95rem}.svc-totals{margin:-.3rem 0 .5rem;color:#374151;display:flex;flex-wrap:wrap;gap:.15rem 1rem}
+.svc-totals b{font-variant-numeric:tabular-nums}.svc-totals .tag{background:#e0e7ff;color:#3730a3;border-radius:999px;padding:0 .5rem;font-size:.75rem}
+.chart-for{display:flex;align-items:center;gap:.5rem}.chart-for select{font:inherit;padding:.2rem}
+#routes td{vertical-align:top}#routes .cond{display:block;white-space:normal;min-width:9rem}#routes code{background:#f3f4f6;border-radius:4px;padding:0 .25rem}
+.split{display:grid;grid-template-columns:auto auto minmax(5rem,9rem) auto;gap:.15rem .5rem;align-items:center}
+.bar{position:relative;display:block;height:.7rem;border-radius:4px;background:#e5e7eb;overflow:hidden}.bar .fill{position:absolute;inset:0 auto 0 0;background:#2563eb}
+.bar .target{position:absolute;top:0;bottom:0;width:2px;margin-left:-1px;background:#111827}
+@media (max-width:600px){main{padding:.5rem;gap:.5rem}header{padding:.5rem}
+#routes thead{display:none}#routes tr{display:grid;grid-template-columns:auto 1fr auto;gap:.2rem .5rem;padding:.45rem 0;border-bottom:1px solid #e5e7eb}
+#routes td{border:0;padding:0;white-space:normal}#routes td.idx{grid-area:1/1}#routes td.name{grid-area:1/2}#routes td.hits{grid-area:1/3}#routes td.hits::after{content:" hits";color:#6b7280}
+#routes td.when,#routes td.to,#routes td.fallback{grid-column:1/-1}#routes td.fallback::before{content:"fallback ";color:#6b7280}#routes td.fallback.none{display:none}#routes td.to::before{content:"to ";color:#6b7280}#routes td.to:has(.split)::before{content:"split by weight";display:block}
+.split{grid-template-columns:auto 1fr}}`;
+
+/**
+ * One service's card: its name and totals (shown once there is more than the
+ * default service), its servers table and its add-server form. The default
+ * service's card is in the page with the ids it always had (`#servers`,
+ * `#add`, `#add-errors`); the client clones the others from a template.
+ */
+function serviceCard(isDefault: boolean): string {
+  const id = (name: string) => (isDefault ? ` id="${name}"` : '');
+  return `<section class="card wide service"${isDefault ? ' data-service="default"' : ''}><h2 class="svc-title">Servers</h2>
+<p class="svc-totals" hidden></p>
+<div class="scroll"><table${id('servers')}${isDefault ? ' data-service="default"' : ''}><thead><tr>
+<th>server</th><th>health</th><th>weight</th><th>active</th><th>requests</th><th>errors</th><th>avg</th><th>p99</th><th></th></tr></thead><tbody></tbody></table></div>
+<form${id('add')} class="add" novalidate><label>URL<input name="url" type="url" required placeholder="http://127.0.0.1:8004"></label>
+<label>Weight<input name="weight" type="number" min="0.01" step="any" value="1" style="width:6em"></label>
+<label>Name<input name="name" type="text" placeholder="optional" style="min-width:8rem"></label>
+<label><span><input name="backup" type="checkbox"> backup</span></label><button type="submit">Add server</button></form>
+<ul${id('add-errors')} class="add-errors" aria-live="polite"></ul></section>`;
+}
 
 /**
  * The dashboard page: one self-contained HTML document (no CDN). It talks to
@@ -56,13 +86,10 @@ export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): strin
 <div class="kpi"><b id="rps">–</b><span>requests/s (10 s)</span></div>
 <div class="kpi"><b id="sessions">–</b><span>sticky sessions</span></div>
 <div class="kpi"><b id="uptime">–</b><span>uptime</span></div></div></section>
-<section class="card wide"><h2>Servers</h2><div class="scroll"><table id="servers"><thead><tr>
-<th>server</th><th>health</th><th>weight</th><th>active</th><th>requests</th><th>errors</th><th>avg</th><th>p99</th><th></th></tr></thead><tbody></tbody></table></div>
-<form id="add" novalidate><label>URL<input name="url" type="url" required placeholder="http://127.0.0.1:8004"></label>
-<label>Weight<input name="weight" type="number" min="0.01" step="any" value="1" style="width:6em"></label>
-<label>Name<input name="name" type="text" placeholder="optional" style="min-width:8rem"></label>
-<label><span><input name="backup" type="checkbox"> backup</span></label><button type="submit">Add server</button></form>
-<ul id="add-errors" aria-live="polite"></ul></section>
+<div id="services">${serviceCard(true)}</div>
+<section class="card wide" id="routes-card" hidden><h2>Routes</h2><div class="scroll"><table id="routes"><thead><tr>
+<th>#</th><th>route</th><th>when</th><th>to</th><th>fallback</th><th>hits</th></tr></thead><tbody></tbody></table></div></section>
+<div id="chart-for" class="wide chart-for" hidden><label>Charts for service <select id="chart-service" aria-label="service the charts show"></select></label></div>
 <section class="card"><h2>Request distribution</h2><div id="chart-distribution" class="chart"></div></section>
 <section class="card"><h2>Response times (avg)</h2><div id="chart-times" class="chart"></div></section>
 <section class="card"><h2>Latency percentiles</h2><div id="chart-percentiles" class="chart"></div></section>
@@ -72,5 +99,6 @@ export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): strin
 <section class="card muted">Shortcuts: <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>R</kbd> refresh · <kbd>Ctrl</kbd>/<kbd>⌘</kbd>+<kbd>Space</kbd> pause/resume.
 Writes ask for the admin token when one is needed and keep it for this browser session only.</section>
 </main><div id="toasts" aria-live="polite"></div>
+<template id="service-card">${serviceCard(false)}</template>
 <script>${uplotJs}</script><script>${clientJs}</script></body></html>`;
 }

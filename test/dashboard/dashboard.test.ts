@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Agent, request } from 'undici';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { ROOT, startEntry, writeConfig, type Running } from '../conformance/harness.ts';
 
@@ -90,6 +91,15 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
     for (const b of backends) await page.waitForSelector(`#servers tr[data-id="${b.id}"]`);
     assert.equal(await page.textContent('#algorithm'), 'round_robin');
     assert.equal(await page.textContent('#servers-count'), '3 / 3');
+    // Only the default service (a config from before services): the page looks as it always did.
+    const look = await page.evaluate(() => ({
+      cards: document.querySelectorAll('#services > section:not([hidden])').length,
+      title: document.querySelector('#services > section .svc-title')!.textContent,
+      totals: (document.querySelector('#services > section .svc-totals') as HTMLElement).hidden,
+      routes: (document.querySelector('#routes-card') as HTMLElement).hidden,
+      chartFor: (document.querySelector('#chart-for') as HTMLElement).hidden,
+    }));
+    assert.deepEqual(look, { cards: 1, title: 'Servers', totals: true, routes: true, chartFor: true });
     // Every chart draws something: some canvas pixel is not transparent.
     const painted = await page.evaluate(() =>
       ['#chart-distribution', '#chart-times', '#chart-percentiles', '#chart-active', '#chart-errors'].map((sel) => {
@@ -267,5 +277,274 @@ describe('dashboard in headless Chromium', { skip, timeout: 120_000 }, () => {
       await context.close();
       await other.stop('SIGKILL');
     }
+  });
+});
+
+interface ServerStats {
+  status: string;
+  weight: number;
+}
+interface Stats {
+  servers: Record<string, ServerStats>;
+  services: Record<string, { servers: Record<string, ServerStats> }>;
+  routes: Array<{ name: string; requests: number; split: Array<{ service: string; weight: number; requests: number }> | null }>;
+}
+
+describe('dashboard with services and routes in headless Chromium', { skip, timeout: 120_000 }, () => {
+  // A and B serve the default service, C the canary web_next, D and A (again) the api service; E is added later.
+  let A: TestBackend, B: TestBackend, C: TestBackend, D: TestBackend, E: TestBackend;
+  let lb: Running;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+  /** The split's requests as the backends saw them: by the service whose server answered. */
+  const answered = { default: 0, web_next: 0 };
+  const stats = async () => (await (await fetch(`${lb.url}/_lb/stats`)).json()) as Stats;
+  const ids = (tab: Page, service: string) => tab.$$eval(`table[data-service="${service}"] tbody tr`, (trs) => trs.map((tr) => tr.getAttribute('data-id')));
+
+  before(async () => {
+    [A, B, C, D, E] = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => startBackend(n)));
+    lb = await startEntry('node', [
+      '--config',
+      writeConfig({
+        admin: { prefix: '/_lb' },
+        load_balancer: { port: 0 },
+        servers: [{ url: A.url, name: 'server A' }, { url: B.url }],
+        services: { web_next: { servers: [{ url: C.url }], sticky: {} }, api: { servers: [{ url: D.url }, { url: A.url }] } },
+        routes: [
+          { name: 'api', match: { path_prefix: '/v2/' }, service: 'api', strip_prefix: true },
+          { name: 'canary', match: { headers: { 'x-canary': '1' } }, service: 'web_next', fallback: 'default' },
+          // Under /app/ only, so the browser's own requests (favicon) take no route and leave the counts alone.
+          { name: 'site', match: { path_prefix: '/app/' }, split: [{ service: 'default', weight: 70 }, { service: 'web_next', weight: 30 }] },
+        ],
+        health_check: { interval: 1 },
+        log_level: 'warn',
+      }),
+    ]);
+    // The split keeps each client on one side (its address hashed onto the weights): 20 clients, 2 requests each.
+    for (let i = 2; i < 22; i++) {
+      const dispatcher = new Agent({ localAddress: `127.0.0.${i}` });
+      try {
+        for (let j = 0; j < 2; j++) {
+          const res = await request(`${lb.url}/app/page`, { dispatcher });
+          await res.body.arrayBuffer();
+          const by = res.headers['x-served-by'];
+          // X-Served-By names the service too, unless it is the default one.
+          if (by === `web_next/${C.id}`) answered.web_next++;
+          else if (by === A.id || by === B.id) answered.default++;
+          else assert.fail(`served by ${String(by)}`);
+        }
+      } finally {
+        await dispatcher.close();
+      }
+    }
+    for (let i = 0; i < 3; i++) await (await fetch(`${lb.url}/v2/items`)).arrayBuffer();
+    for (let i = 0; i < 2; i++) await (await fetch(`${lb.url}/x`, { headers: { 'x-canary': '1' } })).arrayBuffer();
+    browser = await chromium.launch(LAUNCH);
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${lb.url}/_lb/dashboard`);
+    await page.waitForSelector('#routes tbody tr');
+  });
+  after(async () => {
+    await browser?.close();
+    await lb?.stop('SIGKILL');
+    await Promise.all([A, B, C, D, E].map((b) => b?.close()));
+  });
+
+  /**
+   * Refreshes the page and returns the stats it rendered: read before and after the refresh,
+   * again if any request (the browser's favicon, say) arrived in between.
+   */
+  async function shown(): Promise<Stats> {
+    const counts = (x: Stats) => JSON.stringify(Object.values(x.services).map((v) => (v as unknown as { total_requests: number }).total_requests));
+    for (let i = 0; i < 5; i++) {
+      const before = await stats();
+      await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+      const now = await stats();
+      if (counts(before) === counts(now)) return now;
+    }
+    throw new Error('requests kept arriving');
+  }
+
+  it('shows every service: its name, totals, servers table and form', async () => {
+    const s = await shown();
+    assert.deepEqual(await ids(page, 'default'), [A.id, B.id]);
+    assert.deepEqual(await ids(page, 'web_next'), [C.id]);
+    assert.deepEqual(await ids(page, 'api'), [D.id, A.id]);
+    // The default service's table keeps its old selector.
+    assert.equal(await page.getAttribute('#servers', 'data-service'), 'default');
+    const cards = await page.$$eval('#services > section:not([hidden])', (secs) =>
+      secs.map((s) => ({
+        service: s.getAttribute('data-service'),
+        title: s.querySelector('.svc-title')!.textContent,
+        totals: (s.querySelector('.svc-totals') as HTMLElement).hidden ? null : [...s.querySelector('.svc-totals')!.children].filter((c) => !(c as HTMLElement).hidden).map((c) => c.textContent),
+        form: Boolean(s.querySelector('form input[name=url]')),
+      })),
+    );
+    assert.deepEqual(
+      cards.map((c) => [c.service, c.title, c.form]),
+      [
+        ['default', 'Service default', true],
+        ['web_next', 'Service web_next', true],
+        ['api', 'Service api', true],
+      ],
+    );
+    const totals = (name: string, sessions: string) => {
+      const svc = s.services[name] as unknown as { total_requests: number; failed_requests: number; error_rate: number; healthy_servers: number; total_servers: number };
+      return ['round_robin', `${svc.healthy_servers} / ${svc.total_servers} healthy`, `${svc.total_requests} requests`, `${svc.failed_requests} failed (${svc.error_rate}%)`, sessions, 'checks /health every 1 s'];
+    };
+    const withoutRate = (t: string[] | null) => {
+      assert.match(t![4], /^[\d.]+ req\/s$/);
+      return t!.filter((_, i) => i !== 4);
+    };
+    assert.deepEqual(withoutRate(cards[0].totals), totals('default', 'sticky sessions off'));
+    assert.deepEqual(withoutRate(cards[1].totals), totals('web_next', `sticky sessions ${(s.services.web_next as unknown as { sessions: number }).sessions}`));
+    assert.deepEqual(withoutRate(cards[2].totals), totals('api', 'sticky sessions off'));
+    assert.ok((s.services.default as unknown as { total_requests: number }).total_requests >= answered.default, 'the figures are the live ones');
+    assert.deepEqual(await page.$$eval('#chart-service option', (os) => os.map((o) => o.textContent)), ['default', 'web_next', 'api']);
+    assert.equal(await page.isVisible('#chart-for'), true);
+    assert.deepEqual(errors, []);
+  });
+
+  it('lists the routes in order with their conditions, target, fallback and hits; the split shows how its requests divided', async () => {
+    assert.ok(answered.default > 0 && answered.web_next > 0, `both sides of the split served: ${JSON.stringify(answered)}`);
+    const s = await stats();
+    const site = s.routes.find((r) => r.name === 'site')!;
+    assert.deepEqual(
+      site.split!.map((m) => [m.service, m.requests]),
+      [
+        ['default', answered.default],
+        ['web_next', answered.web_next],
+      ],
+      'the balancer counts what the backends saw',
+    );
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+    const rows = await page.$$eval('#routes tbody tr', (trs) =>
+      trs.map((tr) => ({
+        route: tr.getAttribute('data-route'),
+        when: tr.querySelector('td.when')!.textContent,
+        to: tr.querySelector('td.to')!.textContent,
+        fallback: tr.querySelector('td.fallback')!.textContent,
+        hits: tr.querySelector('td.hits')!.textContent,
+      })),
+    );
+    assert.deepEqual(rows, [
+      { route: 'api', when: 'path under /v2/prefix stripped', to: 'api', fallback: '–', hits: '3' },
+      { route: 'canary', when: 'header x-canary: 1', to: 'web_next', fallback: 'default', hits: '2' },
+      { route: 'site', when: 'path under /app/', to: rows[2].to, fallback: '–', hits: '40' },
+    ]);
+    const members = await page.$$eval('#routes tr[data-route="site"] [data-member]', (ms) =>
+      ms.map((m) => ({ service: m.getAttribute('data-member'), text: [...m.children].map((c) => c.textContent).join(' | '), fill: (m.querySelector('.fill') as HTMLElement).style.width })),
+    );
+    const share = (n: number) => `${Math.round((n / 40) * 1000) / 10}%`;
+    assert.deepEqual(members, [
+      { service: 'default', text: `default | weight 70 (70%) |  | ${answered.default} req · ${share(answered.default)}`, fill: share(answered.default) },
+      { service: 'web_next', text: `web_next | weight 30 (30%) |  | ${answered.web_next} req · ${share(answered.web_next)}`, fill: share(answered.web_next) },
+    ]);
+  });
+
+  it('updates route hits in place', async () => {
+    const row = page.locator('#routes tr[data-route="api"]');
+    await row.evaluate((tr) => ((tr as unknown as { marked: boolean }).marked = true));
+    await (await fetch(`${lb.url}/v2/more`)).arrayBuffer();
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+    assert.equal(await row.locator('td.hits').textContent(), '4');
+    assert.equal(await row.evaluate((tr) => (tr as unknown as { marked?: boolean }).marked), true, 'the same <tr>');
+  });
+
+  it("drains a server of a named service from its row: that service changes, the default service's copy does not", async () => {
+    const inApi = `table[data-service="api"] tr[data-id="${A.id}"]`;
+    await page.click(`${inApi} button.drain`);
+    await page.waitForSelector(`${inApi} .badge.draining`);
+    await page.waitForSelector(`.toast.ok:has-text("${A.id} (api): draining")`);
+    const s = await stats();
+    assert.equal(s.services.api.servers[A.id].status, 'draining');
+    assert.equal(s.services.default.servers[A.id].status, 'healthy');
+    assert.equal(s.servers[A.id].status, 'healthy');
+    await refreshes(page, 1);
+    assert.equal(await page.isVisible(`#servers tr[data-id="${A.id}"] .badge.healthy`), true);
+    // The api service sends nothing to A now; the default service still does.
+    for (let i = 0; i < 4; i++) assert.equal((await fetch(`${lb.url}/v2/x`)).headers.get('x-served-by'), `api/${D.id}`);
+    const other = new Set<string>();
+    for (let i = 0; i < 4; i++) other.add((await fetch(`${lb.url}/elsewhere`)).headers.get('x-served-by') ?? '');
+    assert.ok(other.has(A.id), `the default service still uses A: ${[...other]}`);
+    await page.click(`${inApi} button.drain`);
+    await page.waitForSelector(`${inApi} .badge.healthy`);
+  });
+
+  it("adds a server to a named service through its form, changes its weight in its row, and removes it", async () => {
+    const form = 'section[data-service="web_next"] form';
+    await page.fill(`${form} input[name=url]`, 'ftp://nope');
+    await page.click(`${form} button[type=submit]`);
+    await page.waitForSelector('section[data-service="web_next"] .add-errors li');
+    assert.match((await page.textContent('section[data-service="web_next"] .add-errors'))!, /url: .*http/);
+    assert.equal(await page.textContent('#add-errors'), '', "the default service's form shows nothing");
+    await page.fill(`${form} input[name=url]`, E.url);
+    await page.click(`${form} button[type=submit]`);
+    const row = `table[data-service="web_next"] tr[data-id="${E.id}"]`;
+    await page.waitForSelector(row);
+    let s = await stats();
+    assert.ok(s.services.web_next.servers[E.id], 'added to web_next');
+    assert.equal(s.services.default.servers[E.id], undefined, 'not to the default service');
+    assert.equal(await page.$(`#servers tr[data-id="${E.id}"]`), null);
+
+    const weight = page.locator(`${row} input.weight`);
+    await weight.fill('3');
+    await weight.press('Tab');
+    await page.waitForSelector(`.toast.ok:has-text("${E.id} (web_next): weight 3")`);
+    s = await stats();
+    assert.equal(s.services.web_next.servers[E.id].weight, 3);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click(`${row} button.remove`);
+    await page.waitForSelector(row, { state: 'detached' });
+    s = await stats();
+    assert.equal(s.services.web_next.servers[E.id], undefined);
+    assert.deepEqual(Object.keys(s.services.web_next.servers), [C.id]);
+  });
+
+  it('gives a service added through the API a card, and takes it away when the service goes', async () => {
+    const put = await fetch(`${lb.url}/_lb/services/batch`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ servers: [{ url: E.url }] }) });
+    assert.ok(put.ok, `${put.status} ${await put.text()}`);
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+    await page.waitForSelector(`table[data-service="batch"] tr[data-id="${E.id}"]`);
+    assert.match((await page.textContent('section[data-service="batch"] .svc-totals'))!, /added through the api/);
+    assert.deepEqual(await page.$$eval('#services > section:not([hidden])', (secs) => secs.map((s) => s.getAttribute('data-service'))), ['default', 'web_next', 'api', 'batch']);
+    assert.equal((await fetch(`${lb.url}/_lb/services/batch`, { method: 'DELETE' })).status, 200);
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+    await page.waitForSelector('section[data-service="batch"]', { state: 'detached' });
+    assert.deepEqual(await page.$$eval('#chart-service option', (os) => os.map((o) => o.textContent)), ['default', 'web_next', 'api']);
+  });
+
+  it("draws the charts for the service chosen above them", async () => {
+    const legend = () => page.$$eval('#chart-distribution li', (lis) => lis.map((li) => li.textContent!.replace(/: \d+$/, '')));
+    assert.deepEqual(await legend(), [A.id, B.id], 'the default service first');
+    await page.selectOption('#chart-service', 'api');
+    assert.deepEqual(await legend(), [D.id, A.id]);
+    const series = () => page.evaluate(() => ((window as unknown as Dashboard).switchyard.charts.active.plot as unknown as { series: Array<{ label?: string }> }).series.slice(1).map((x) => x.label));
+    assert.deepEqual(await series(), [D.id, A.id]);
+    await page.evaluate(() => (window as unknown as Dashboard).switchyard.refresh());
+    assert.equal(await page.inputValue('#chart-service'), 'api', 'the choice stays across refreshes');
+    assert.deepEqual(await legend(), [D.id, A.id]);
+    await page.selectOption('#chart-service', 'default');
+    assert.deepEqual(await series(), [A.id, B.id]);
+    assert.deepEqual(errors, []);
+  });
+
+  it('fits a phone screen with every service and the routes', async () => {
+    mkdirSync(OUT, { recursive: true });
+    await page.screenshot({ path: join(OUT, 'dashboard-services.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone`);
+    const routes = await page.evaluate(() => {
+      const card = document.querySelector('#routes-card')!.getBoundingClientRect();
+      const table = document.querySelector('#routes')!.getBoundingClientRect();
+      return { card: card.right, table: table.right };
+    });
+    assert.ok(routes.table <= routes.card, `the routes fit their card at phone width: ${JSON.stringify(routes)}`);
+    await page.screenshot({ path: join(OUT, 'dashboard-services-phone.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 1400 });
   });
 });
