@@ -1,5 +1,7 @@
+import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('deno', processStarter('deno'), {
   skip: { gzipPassthrough: "Deno's fetch always decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt" },
 });
+runServicesConformance('deno', processStarter('deno'));

@@ -1,4 +1,5 @@
 import { startMiniflare } from '../fixtures/worker.ts';
+import { runServicesConformance } from './services-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 
 /**
@@ -34,3 +35,5 @@ const skip: SuiteOptions['skip'] = {
 
 runConformance('workerd (Durable Object state)', workerd(), { config: { storage: 'durable_object' }, skip });
 runConformance('workerd (KV state, rounds by cron)', workerd(200), { config: { storage: 'kv' }, skip });
+runServicesConformance('workerd (Durable Object state)', workerd(), { storage: 'durable_object' });
+runServicesConformance('workerd (KV state, rounds by cron)', workerd(200), { storage: 'kv' });
