@@ -7,11 +7,13 @@ type Doc = {
   components: { schemas: Record<string, unknown> };
 };
 
+const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete']);
+
 /** A self-contained HTML page (no scripts, no CDN) that renders an OpenAPI document. */
 export function docsPage(doc: Doc): string {
   const routes = Object.entries(doc.paths)
     .flatMap(([path, ops]) =>
-      Object.entries(ops).map(([method, op]) => {
+      Object.entries(ops).filter(([method]) => METHODS.has(method)).map(([method, op]) => {
         const body = op.requestBody ? Object.values(op.requestBody.content)[0]?.schema : undefined;
         const ref = (body as { $ref?: string } | undefined)?.$ref?.split('/').pop();
         const schema = ref ? doc.components.schemas[ref] : body;

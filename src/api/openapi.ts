@@ -1,32 +1,90 @@
 import { VERSION } from '../version.ts';
 // The JSON Schemas of the valibot schemas that validate the bodies, generated at build time
 // (scripts/build-assets.ts; a test fails when they are stale) so the Worker ships no converter.
-import { NEW_SERVER_SCHEMA, SERVER_PATCH_SCHEMA } from './schemas.gen.ts';
+import { BODY_SCHEMAS } from './schemas.gen.ts';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const json = (ref: unknown, description: string) => ({ description, content: { 'application/json': { schema: ref } } });
 const problemOf = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
-const serverId = { name: 'id', in: 'path', required: true, description: 'The server as `host:port`.', schema: { type: 'string', example: '127.0.0.1:8001' } };
+const body = (name: string) => ({ required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } });
+const pathParam = (name: string, description: string, example: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string', example } });
+const serverId = pathParam('id', 'The server as `host:port`.', '127.0.0.1:8001');
+const service = pathParam('service', 'The service name (the top-level servers are the service `default`).', 'api');
+const imageId = pathParam('image_id', "Seed 003's image id: the service's name.", '1');
 const auth = [{ bearer: [] }, {}];
+const ok = (description: string) => ({ 200: json({ type: 'object' }, description) });
+const html = (summary: string) => ({ get: { summary, responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } } } });
+const write = (summary: string, more: Record<string, unknown>, responses: Record<string, unknown>) => ({
+  summary,
+  security: auth,
+  ...more,
+  responses: { ...responses, 401: problemOf('Token missing.'), 403: problemOf('Token wrong, not from loopback, or a cross-site browser write.') },
+});
+
+/** The server routes of one service under `base` (`/servers` for the default service). */
+function serverPaths(base: string, params: unknown[]): Record<string, unknown> {
+  return {
+    [base]: {
+      get: { summary: 'List the servers', parameters: params, responses: { 200: json({ type: 'object', properties: { servers: { type: 'array', items: { $ref: '#/components/schemas/Server' } } } }, 'Every server.'), 404: problemOf('No such service.') } },
+      post: write('Add a server', { parameters: params, requestBody: body('NewServer') }, { 201: json({ type: 'object' }, 'Added; applies to the next request.'), 400: problemOf('Invalid body: each bad field listed.'), 404: problemOf('No such service.'), 409: problemOf('Already there.') }),
+    },
+    [`${base}/{id}`]: {
+      patch: write('Change weight or drain', { parameters: [...params, serverId], requestBody: body('ServerPatch') }, { ...ok('Changed.'), 400: problemOf('Invalid body.'), 404: problemOf('No such server.') }),
+      delete: write('Remove a server', { parameters: [...params, serverId] }, { ...ok('Removed.'), 404: problemOf('No such server.') }),
+    },
+  };
+}
 
 /**
  * The OpenAPI 3.1 document for every admin route under `prefix`. Request
  * bodies come from the same valibot schemas that validate them.
  */
 export function openApi(prefix: string): Record<string, unknown> {
-  const p = (path: string) => `${prefix}${path}`;
+  const paths: Record<string, unknown> = {
+    '/stats': { get: { summary: 'Totals, every service with its servers, the routes with their hits, recent events', responses: ok('`servers` (the default service’s, keyed host:port), `services`, `routes`, totals over every service.') } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+    '/health': { get: { summary: 'Liveness of the balancer: status, uptime, version', responses: ok('Healthy.') } },
+    ...serverPaths('/servers', []),
+    '/services': { get: { summary: 'List the services', responses: ok('`services`: each with its settings, figures and servers.') } },
+    '/services/{service}': {
+      get: { summary: 'One service', parameters: [service], responses: { ...ok('The service.'), 404: problemOf('No such service.') } },
+      put: write('Create or replace a service (its servers and any setting of its own; the rest inherited)', { parameters: [service], requestBody: body('Service') }, { 200: json({ type: 'object' }, 'Replaced.'), 201: json({ type: 'object' }, 'Created.'), 400: problemOf('Invalid body: each bad field listed.') }),
+      delete: write('Remove a service', { parameters: [service] }, { ...ok('Removed.'), 404: problemOf('No such service.'), 409: problemOf('A route names it.') }),
+    },
+    ...serverPaths('/services/{service}/servers', [service]),
+    '/routes': {
+      get: { summary: 'The routes, in order, with their hits', responses: ok('`routes`.') },
+      put: write('Replace the whole route list (validated; applied at once or not at all)', { requestBody: body('Routes') }, { ...ok('The new list.'), 400: problemOf('Invalid list: each bad field listed; nothing changed.') }),
+    },
+    '/health-check': { post: write('Run a health-check round of every service now', {}, ok('The round: checked servers, transitions, results per service.')) },
+    '/v1/services/{image_id}/register': {
+      post: write("Seed 003: register an image's containers (again: replaces the list)", { parameters: [imageId, { name: 'image_name', in: 'query', required: false, schema: { type: 'string' } }], requestBody: body('Register') }, { 200: json({ type: 'object' }, 'Replaced.'), 201: json({ type: 'object' }, 'Registered.'), 400: problemOf('Invalid containers: each bad field listed.') }),
+    },
+    '/v1/services': { get: { summary: 'Seed 003: every service with its containers', responses: ok('`services`.') } },
+    '/v1/services/{image_id}': { get: { summary: 'Seed 003: one service', parameters: [imageId], responses: { ...ok('The service.'), 404: problemOf('No such service.') } } },
+    '/v1/port-mappings': { get: { summary: 'Seed 003: every container port and the service it belongs to', responses: ok('`port_mappings`.') } },
+    '/v1/health-check': { post: write('Seed 003: run a health-check round of every service now', {}, ok('The round.')) },
+    '/v1/stats': { get: { summary: 'Seed 003: the statistics (as /stats)', responses: ok('Statistics.') } },
+    '/v1/proxy/{image_id}/{path}': {
+      summary: "Seed 003: proxy any method to the service's servers, with /{path} and the query (traffic: no admin token needed)",
+      parameters: [imageId, pathParam('path', 'The rest of the path, sent to the server.', 'api/users')],
+      get: { summary: 'Proxied', responses: { 200: { description: "The server's answer." }, 404: problemOf('No such service.'), 502: problemOf('The servers failed.'), 503: problemOf('No server available.') } },
+    },
+    '/openapi.json': { get: { summary: 'This document', responses: ok('OpenAPI 3.1.') } },
+    '/dashboard': html('The live dashboard (HTML)'),
+    '/docs': html('This document as a page'),
+  };
   return {
     openapi: '3.1.0',
     info: {
       title: 'Switchyard admin API',
       version: VERSION,
-      description: 'Statistics, health and runtime server management. Reads are open; writes need `Authorization: Bearer TOKEN` when a token is set, else come from loopback only (at the edge, a token is always required).',
+      description: 'Statistics, health, services, routes and runtime server management. Reads are open; writes need `Authorization: Bearer TOKEN` when a token is set, else come from loopback only (at the edge, a token is always required).',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        NewServer: NEW_SERVER_SCHEMA,
-        ServerPatch: SERVER_PATCH_SCHEMA,
+        ...BODY_SCHEMAS,
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details.',
@@ -43,33 +101,6 @@ export function openApi(prefix: string): Record<string, unknown> {
         Server: { type: 'object', description: 'One server: id, url, weight, status, counters, latency percentiles, health, circuit.', additionalProperties: true },
       },
     },
-    paths: {
-      [p('/stats')]: { get: { summary: 'Balancer and per-server statistics', responses: { 200: json({ type: 'object' }, 'Totals, rates and `servers` keyed host:port.') } } },
-      [p('/metrics')]: { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
-      [p('/health')]: { get: { summary: 'Liveness of the balancer: status, uptime, version', responses: { 200: json({ type: 'object' }, 'Healthy.') } } },
-      [p('/servers')]: {
-        get: { summary: 'List servers', responses: { 200: json({ type: 'object', properties: { servers: { type: 'array', items: { $ref: '#/components/schemas/Server' } } } }, 'Every server.') } },
-        post: {
-          summary: 'Add a server',
-          security: auth,
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewServer' } } } },
-          responses: { 201: json({ type: 'object' }, 'Added; applies to the next request.'), 400: problemOf('Invalid body: each bad field listed.'), 401: problemOf('Token missing.'), 403: problemOf('Token wrong, or not from loopback.'), 409: problemOf('Already there.') },
-        },
-      },
-      [p('/servers/{id}')]: {
-        patch: {
-          summary: 'Change weight or drain',
-          security: auth,
-          parameters: [serverId],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ServerPatch' } } } },
-          responses: { 200: json({ type: 'object' }, 'Changed.'), 400: problemOf('Invalid body.'), 404: problemOf('No such server.') },
-        },
-        delete: { summary: 'Remove a server', security: auth, parameters: [serverId], responses: { 200: json({ type: 'object' }, 'Removed.'), 404: problemOf('No such server.') } },
-      },
-      [p('/health-check')]: { post: { summary: 'Run a health-check round now', security: auth, responses: { 200: json({ type: 'object' }, 'The round: checked servers, transitions, results.') } } },
-      [p('/openapi.json')]: { get: { summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1.') } } },
-      [p('/dashboard')]: { get: { summary: 'The live dashboard (HTML)', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } } } },
-      [p('/docs')]: { get: { summary: 'This document as a page', responses: { 200: { description: 'HTML.', content: { 'text/html': { schema: { type: 'string' } } } } } } },
-    },
+    paths: Object.fromEntries(Object.entries(paths).map(([path, op]) => [`${prefix}${path}`, op])),
   };
 }

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { testConfig } from '../../test/fixtures/config.ts';
+import { createApp } from '../app.ts';
+import { undiciTransport } from '../transport/undici.ts';
+import { docsPage } from './docs.ts';
+import { openApi } from './openapi.ts';
+
+describe('OpenAPI', () => {
+  it('documents every admin route the app serves, under the admin prefix', () => {
+    const { app } = createApp({ config: testConfig([], { admin: { prefix: '/_lb' } }), transport: undiciTransport(), clientIp: () => '127.0.0.1' });
+    const doc = openApi('/_lb') as { paths: Record<string, Record<string, unknown>> };
+    const served = app.routes
+      .filter((r) => r.path.startsWith('/_lb/') && !r.path.endsWith('*') && r.method !== 'ALL')
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([a-z_]+)/g, '{$1}')}`);
+    assert.ok(served.length > 20, `found ${served.length} routes`);
+    const missing = served.filter((r) => {
+      const [method, path] = r.split(' ');
+      return !doc.paths[path]?.[method];
+    });
+    assert.deepEqual(missing, []);
+    assert.ok(doc.paths['/_lb/v1/proxy/{image_id}/{path}'], "seed 003's proxy is documented too");
+  });
+
+  it('renders as a page listing every operation', () => {
+    const html = docsPage(openApi('/api') as Parameters<typeof docsPage>[0]);
+    for (const route of ['/api/services/{service}', '/api/routes', '/api/v1/services/{image_id}/register']) assert.ok(html.includes(`<code>${route}</code>`), route);
+  });
+});
