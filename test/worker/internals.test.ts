@@ -168,6 +168,22 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     assert.equal(cookieOf(r2), tokenOf(secret, a.id));
   });
 
+  it('services, routes and registrations made at the edge live in the Durable Object, and its alarm checks every service', async () => {
+    const { mf, url } = await start({ servers: [{ url: a.url }], storage: 'durable_object', health_check: { interval: 0.2, fast_interval: 0.2, jitter: 0 }, admin: { prefix: '/_lb' } }, { LB_ADMIN_TOKEN: TOKEN });
+    const write = (path: string, method: string, body: unknown) => fetch(`${url}/_lb${path}`, { method, body: JSON.stringify(body), headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal((await write('/services/api', 'PUT', { servers: [{ url: b.url }], health_check: { path: '/health' } })).status, 201);
+    assert.equal((await write('/v1/services/7/register?image_name=app', 'POST', [{ container_id: 'c1', name: 'app-1', port: a.port, image_id: 7 }])).status, 201);
+    assert.equal((await write('/routes', 'PUT', [{ match: { path_prefix: '/v2/' }, service: 'api', strip_prefix: true }])).status, 200);
+    const s = await stub(mf);
+    const doc = JSON.parse((await s.getDoc('services'))!) as { services: Record<string, { origin: string }>; routes: Array<{ service: string }> };
+    assert.deepEqual(Object.fromEntries(Object.entries(doc.services).map(([k, v]) => [k, v.origin])), { default: 'config', api: 'api', '7': 'registration' });
+    assert.equal(doc.routes[0].service, 'api');
+    const res = await fetch(`${url}/v2/echo`);
+    assert.equal(((await res.json()) as { handled_by: string }).handled_by, 'B', 'the route reaches the new service');
+    const checked = async () => Object.keys((JSON.parse((await s.getDoc('health')) ?? '{"services":{}}') as { services: Record<string, unknown> }).services).sort();
+    await waitFor('every service checked by the alarm', checked, (names) => names.join() === ['7', 'api', 'default'].join(), 5000);
+  });
+
   it('an invalid SWITCHYARD_CONFIG answers 500 problem+json naming the field', async () => {
     const { url } = await start({ servers: [{ url: a.url, weight: -1 }] });
     const r = await fetch(`${url}/anything`);
