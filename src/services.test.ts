@@ -165,6 +165,13 @@ describe('services and routes', () => {
     assert.equal((await app.request('/_lb/services/a%20b', json('PUT', {}), local)).status, 400);
   });
 
+  it("a change to one service leaves another's rotation where it was", async () => {
+    const { app } = make({ servers: [{ url: web1.url }, { url: web2.url }] });
+    assert.equal((await served(app, '/a')).by, 'web1');
+    assert.equal((await app.request('/api/services/other', json('PUT', { servers: [{ url: api.url }] }), local)).status, 201);
+    assert.equal((await served(app, '/b')).by, 'web2', 'round robin goes on, not back to the first server');
+  });
+
   it('/api/servers works on the default service, and says so when there is none', async () => {
     const { app } = make({ services: { a: { servers: [{ url: api.url }] } }, routes: [{ service: 'a' }] });
     const res = await app.request('/api/servers', json('POST', { url: web1.url }), local);

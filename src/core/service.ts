@@ -63,6 +63,7 @@ export class Service {
   private probe!: HealthProbe;
   private options!: PolicyOptions;
   private tokens: StickyTokens | undefined;
+  private specsKey = '';
   private readonly deps: ServiceDeps;
 
   constructor(name: string, settings: PoolSettings, specs: BackendSpec[], deps: ServiceDeps) {
@@ -96,9 +97,15 @@ export class Service {
     this.setServers(specs, fresh);
   }
 
-  /** Applies a new server list (unusable specs are skipped and logged). */
+  /**
+   * Applies a new server list (unusable specs are skipped and logged). An
+   * unchanged list keeps its pool, so a change to another service leaves this
+   * one's rotation where it was.
+   */
   setServers(specs: BackendSpec[], rebuild = false): void {
-    if (!rebuild && specs === this.specs) return;
+    const key = JSON.stringify(specs);
+    if (!rebuild && key === this.specsKey) return;
+    this.specsKey = key;
     const backends: Backend[] = [];
     const kept: BackendSpec[] = [];
     for (const spec of specs) {
