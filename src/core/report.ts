@@ -41,19 +41,35 @@ export interface ServerReport {
   draining_for_s: number | null;
 }
 
+/** Request figures from a `Totals` (a service's, or every service's). */
+export interface RequestFigures {
+  total_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+  /** Percent of requests that failed (as seed 004 reports it). */
+  error_rate: number;
+  /** Over the last 10 s. */
+  requests_per_second: number;
+}
+
+function figures(t: Totals, now: number): RequestFigures {
+  return {
+    total_requests: t.total,
+    successful_requests: t.successful,
+    failed_requests: t.failed,
+    error_rate: t.total ? round1((t.failed / t.total) * 100) : 0,
+    requests_per_second: t.perSecond(now),
+  };
+}
+
 /** One service as `/api/stats` shows it under `services`, and `/api/services` lists it. */
-export interface ServiceReport {
+export interface ServiceReport extends RequestFigures {
   name: string;
   /** What made it: the config file, the admin API, or a seed 003 registration. */
   origin: ServiceSpec['origin'];
   /** A registered image's name (seed 003), else null. */
   image_name: string | null;
   algorithm: string;
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-  error_rate: number;
-  requests_per_second: number;
   healthy_servers: number;
   total_servers: number;
   /** Live sticky sessions seen by this instance; null when sticky sessions are off. */
@@ -73,18 +89,11 @@ export interface RouteReport {
   requests: number;
 }
 
-/** The body of `GET /api/stats`. */
-export interface StatusReport {
+/** The body of `GET /api/stats`; its request figures are totals over every service. */
+export interface StatusReport extends RequestFigures {
   /** The default service's algorithm (the top level's, which services inherit). */
   algorithm: string;
   uptime: number;
-  /** Totals over every service. */
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-  /** Percent of requests that failed (as seed 004 reports it). */
-  error_rate: number;
-  requests_per_second: number;
   /** Servers healthy and not draining, over every service (a server in two services counts in each). */
   healthy_servers: number;
   total_servers: number;
@@ -153,18 +162,13 @@ export function serviceReport(svc: Service, spec: ServiceSpec | undefined, now: 
     if (r.status === 'healthy') healthy++;
     servers[id] = r;
   });
-  const t = svc.totals;
   const hc = svc.settings.healthCheck;
   return {
     name: svc.name,
     origin: spec?.origin ?? 'config',
     image_name: spec?.registration?.image_name ?? null,
     algorithm: svc.settings.algorithm,
-    total_requests: t.total,
-    successful_requests: t.successful,
-    failed_requests: t.failed,
-    error_rate: t.total ? round1((t.failed / t.total) * 100) : 0,
-    requests_per_second: t.perSecond(now),
+    ...figures(svc.totals, now),
     healthy_servers: healthy,
     total_servers: svc.specs.length,
     sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
@@ -213,11 +217,7 @@ export function statusReport(input: {
   return {
     algorithm: input.algorithm,
     uptime: Math.round((now - input.startedAt) / 1000),
-    total_requests: totals.total,
-    successful_requests: totals.successful,
-    failed_requests: totals.failed,
-    error_rate: totals.total ? round1((totals.failed / totals.total) * 100) : 0,
-    requests_per_second: totals.perSecond(now),
+    ...figures(totals, now),
     healthy_servers: healthy,
     total_servers: total,
     sessions,
