@@ -143,7 +143,7 @@ describe('reliability (acceptance)', { timeout: 120_000 }, () => {
     const s = await start({ load_balancer: { host: '127.0.0.1', port: 0, algorithm: 'first' }, timeout: 5 });
     const [target] = s.backends;
     const slow = Array.from({ length: 3 }, () => request(`${s.lb.url}/delay?ms=1200`).then(async (r) => ({ status: r.statusCode, server: r.headers['x-served-by'], body: await r.body.text() })));
-    await sleep(200);
+    await waitFor('the slow requests in flight', async () => (await s.stats()).servers[target.id].active_connections === 3, 3000);
     const patch = await request(`${s.lb.url}/api/servers/${target.id}`, { method: 'PATCH', body: JSON.stringify({ drain: true }) });
     assert.equal(patch.statusCode, 200);
     await patch.body.dump();

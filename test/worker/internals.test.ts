@@ -54,7 +54,7 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
 
   it('cron runs a health round and KV holds the whole map, written only when it changed', async () => {
     a.mode = 'ok';
-    const { mf } = await start({ servers: [{ url: a.url }, { url: b.url }], storage: 'kv', health_check: { interval: 0.1, fast_interval: 0.1, fall: 1, rise: 1, jitter: 0 } });
+    const { mf, url } = await start({ servers: [{ url: a.url }, { url: b.url }], storage: 'kv', health_check: { interval: 0.1, fast_interval: 0.1, fall: 1, rise: 1, jitter: 0 } });
     const kv = await mf.getKVNamespace('SWITCHYARD_KV');
     const health = async () => {
       const doc = JSON.parse((await kv.get('switchyard:health', 'text')) ?? 'null') as { updated_at: number; services: Record<string, Record<string, { status: string }>> } | null;
@@ -65,12 +65,15 @@ describe('Worker internals (workerd)', { timeout: 120_000 }, () => {
     const first = await waitFor('first round written', health, (h) => h !== null, 5000);
     assert.deepEqual(Object.keys(first!.servers).sort(), [a.id, b.id].sort());
     assert.equal(first!.servers[a.id].status, 'healthy');
-    await sleep(150);
+    // The round the isolate ran, as its own /api/stats shows it (KV is written only on a change).
+    const checkedAt = async () => ((await (await fetch(`${url}/api/stats`)).json()) as { servers: Record<string, { last_check: { at: string } | null }> }).servers[a.id].last_check?.at ?? '';
+    const before = await checkedAt();
+    await sleep(150); // the interval (0.1 s) passes: the servers are due again
     await cron();
-    await sleep(300);
+    await waitFor('a second round', checkedAt, (at) => at > before, 5000);
     assert.equal((await health())!.updated_at, first!.updated_at, 'a round that changed nothing writes nothing');
     a.mode = 'unhealthy';
-    await sleep(150);
+    await sleep(150); // due again
     await cron();
     const changed = await waitFor('changed round written', health, (h) => h!.updated_at !== first!.updated_at, 5000);
     assert.equal(changed!.servers[a.id].status, 'unhealthy');
