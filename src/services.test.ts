@@ -62,6 +62,11 @@ describe('services and routes', () => {
     assert.equal((await served(app, 'http://www.example.com/', { headers: { 'x-canary': 'always' } })).by, 'next');
   });
 
+  it("strip_prefix keeps a server URL's own base path", async () => {
+    const { app } = make({ services: { app: { servers: [{ url: `${web1.url}/base` }] } }, routes: [{ match: { path_prefix: '/app' }, service: 'app', strip_prefix: true }] });
+    assert.deepEqual([(await served(app, '/app/x?y=1')).path, (await served(app, '/app')).path], ['/base/x', '/base/']);
+  });
+
   it('a split keeps each client on its side, and spreads clients by weight', async () => {
     const { app } = make(example());
     let canary = 0;
