@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, startEntry, type Running } from './conformance/harness.ts';
+import { ROOT, startEntry, writeConfig, type Running } from './conformance/harness.ts';
+import { startBackend, type TestBackend } from './fixtures/backends.ts';
 
 const BIN = 'bin/switchyard.mjs';
 
@@ -70,6 +71,8 @@ describe('switchyard command', { timeout: 120_000 }, () => {
     [['monitor', '--once=yes'], /^switchyard: flag --once: takes no value, got "yes"$/m],
     [['loadtest', '--url', 'nope'], /--url: an http\(s\) URL is required/],
     [['monitor', '--interval', '99'], /--interval: must be a number 1-60, got "99"/],
+    [['monitor', '--once', '--prefix', 'api'], /^switchyard: --prefix: must be a path starting with \/, such as \/api, got "api"$/m],
+    [['monitor', 'drain', '127.0.0.1:9', '--service'], /^switchyard: flag --service: needs a value$/m],
     [['backend'], /--port: required/],
     [['backend', '--port', '1', '--fail-rate', '2'], /--fail-rate: must be a number 0-1, got "2"/],
     [['start', '--algorithm', 'nope'], /load_balancer\.algorithm/],
@@ -141,6 +144,101 @@ describe('switchyard command', { timeout: 120_000 }, () => {
     const gone = await run(['monitor', 'remove-server', '127.0.0.1:9', '--url', lb.url]);
     assert.equal(gone.code, 2);
     assert.match(gone.stderr, /404/);
+  });
+
+  describe('monitor against a balancer with services, under another admin prefix', () => {
+    // A serves the default service and the api service; B serves web_next.
+    let A: TestBackend, B: TestBackend;
+    let svc: Running;
+    const stats = async () => (await (await fetch(`${svc.url}/_lb/stats`)).json()) as { servers: Record<string, { status: string }>; services: Record<string, { servers: Record<string, { status: string }> }> };
+    before(async () => {
+      [A, B] = await Promise.all([startBackend('A'), startBackend('B')]);
+      svc = await startEntry('node', [
+        '--config',
+        writeConfig({
+          admin: { prefix: '/_lb' },
+          load_balancer: { port: 0 },
+          servers: [{ url: A.url }],
+          services: { web_next: { servers: [{ url: B.url }] }, api: { servers: [{ url: A.url }] } },
+          routes: [
+            { name: 'api', match: { path_prefix: '/v2/' }, service: 'api', strip_prefix: true },
+            { name: 'site', match: { path_prefix: '/' }, split: [{ service: 'default', weight: 95 }, { service: 'web_next', weight: 5 }] },
+          ],
+          log_level: 'warn',
+        }),
+      ]);
+      for (let i = 0; i < 3; i++) await (await fetch(`${svc.url}/v2/x`)).arrayBuffer();
+    });
+    after(async () => {
+      await svc?.stop('SIGTERM');
+      await Promise.all([A, B].map((b) => b?.close()));
+    });
+
+    it('monitor --once --prefix shows a line per service and the servers with their service', async () => {
+      const r = await run(['monitor', '--once', '--url', svc.url, '--prefix', '/_lb']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^default +round_robin +1\/1 +\d+ /m);
+      assert.match(r.stdout, /^web_next +round_robin +1\/1 +0 /m);
+      assert.match(r.stdout, /^api +round_robin +1\/1 +3 +0 \(0%\)/m);
+      assert.match(r.stdout, /^service +server +health/m);
+      assert.match(r.stdout, new RegExp(`^default +${A.id} +healthy`, 'm'));
+      assert.match(r.stdout, new RegExp(`^web_next +${B.id} +healthy`, 'm'));
+      assert.match(r.stdout, new RegExp(`^api +${A.id} +healthy +1 +0 +3 `, 'm'));
+    });
+
+    it('monitor --once --service shows that service only', async () => {
+      const r = await run(['monitor', '--once', '--url', svc.url, '--prefix', '/_lb', '--service', 'web_next']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /service web_next {2}algorithm round_robin/);
+      assert.match(r.stdout, /^servers 1\/1 healthy {3}requests 0 /m);
+      assert.match(r.stdout, new RegExp(`^${B.id} +healthy`, 'm'));
+      assert.doesNotMatch(r.stdout, new RegExp(A.id), "no other service's server");
+      const none = await run(['monitor', '--once', '--url', svc.url, '--prefix', '/_lb', '--service', 'nope']);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /^switchyard: --service: no service "nope" \(services: default, web_next, api\)$/m);
+    });
+
+    it('monitor without --prefix says the admin prefix may be elsewhere', async () => {
+      // Here /api/stats is the site's own path: the split sends it to a backend, which answers 200.
+      const r = await run(['monitor', '--once', '--url', svc.url]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^switchyard: GET \/stats: http:\/\/\S+\/api\/stats is not Switchyard's statistics \(is \/api its admin prefix\? see --prefix\)$/m);
+      // Under the admin prefix but not the API's root: the 404 says the same.
+      const other = await run(['monitor', '--once', '--url', svc.url, '--prefix', '/_lb/v9']);
+      assert.equal(other.code, 2, other.stderr);
+      assert.match(other.stderr, /GET \/stats: 404 .*\(is \/_lb\/v9 its admin prefix\? see --prefix\)/);
+    });
+
+    it("monitor drain --service drains the server in that service only; --undo puts it back", async () => {
+      const r = await run(['monitor', 'drain', A.id, '--service', 'api', '--url', svc.url, '--prefix', '/_lb']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), `draining ${A.id} in api`);
+      let s = await stats();
+      assert.equal(s.services.api.servers[A.id].status, 'draining');
+      assert.equal(s.services.default.servers[A.id].status, 'healthy', 'the same server in the default service is untouched');
+      assert.equal(s.servers[A.id].status, 'healthy');
+      const shown = await run(['monitor', '--once', '--url', svc.url, '--prefix', '/_lb']);
+      assert.match(shown.stdout, new RegExp(`^api +${A.id} +draining`, 'm'));
+      assert.match(shown.stdout, new RegExp(`^default +${A.id} +healthy`, 'm'));
+      assert.equal((await run(['monitor', 'drain', A.id, '--undo', '--service', 'api', '--url', svc.url, '--prefix', '/_lb'])).code, 0);
+      s = await stats();
+      assert.equal(s.services.api.servers[A.id].status, 'healthy');
+    });
+
+    it('monitor add-server and remove-server --service change that service', async () => {
+      const added = await run(['monitor', 'add-server', '127.0.0.1:9', '--weight', '2', '--service', 'web_next', '--url', svc.url, '--prefix', '/_lb']);
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(added.stdout.trim(), 'added 127.0.0.1:9 in web_next');
+      let s = await stats();
+      assert.ok(s.services.web_next.servers['127.0.0.1:9']);
+      assert.equal(s.servers['127.0.0.1:9'], undefined, 'not in the default service');
+      assert.equal((await run(['monitor', 'remove-server', '127.0.0.1:9', '--service', 'web_next', '--url', svc.url, '--prefix', '/_lb'])).code, 0);
+      s = await stats();
+      assert.deepEqual(Object.keys(s.services.web_next.servers), [B.id]);
+      const missing = await run(['monitor', 'drain', B.id, '--service', 'nope', '--url', svc.url, '--prefix', '/_lb']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /PATCH \/services\/nope\/servers\/.*: 404/);
+    });
   });
 
   it('backend --delay and --fail-rate shape every answer', async () => {
