@@ -64,16 +64,17 @@ describe('terminal tables', () => {
     const out = monitorView(SEVERAL, 'http://lb', AT);
     const lines = out.split('\n');
     assert.match(lines[1], /^servers 3\/5 healthy {3}requests 17 /, 'the totals over every service');
-    assert.deepEqual(lines.slice(2, 7), [
+    assert.equal(lines[2], '');
+    assert.deepEqual(lines.slice(3, 8), [
       'service   algorithm          healthy  requests   failed  req/s',
       '--------  -----------------  -------  --------  -------  -----',
       'default   round_robin            1/2        10  1 (10%)      2',
       'web_next  round_robin            1/1         4   0 (0%)    0.4',
       'api       least_connections      1/2         3   0 (0%)      0',
     ]);
-    assert.equal(lines[7], '');
-    assert.match(lines[8], /^service {3}server {10}health/);
-    const rows = lines.slice(10).map((l) => l.split(/ +/).slice(0, 3));
+    assert.equal(lines[8], '');
+    assert.match(lines[9], /^service {3}server {10}health/);
+    const rows = lines.slice(11).map((l) => l.split(/ +/).slice(0, 3));
     assert.deepEqual(rows, [
       ['default', '127.0.0.1:1', 'healthy'],
       ['default', '127.0.0.1:2', 'unhealthy'],

@@ -89,5 +89,6 @@ export function monitorView(s: StatsLike, url: string, at: Date, opts: ViewOptio
     2,
   );
   const rows = names.flatMap((n) => Object.entries(services[n].servers).map(([id, v]) => [n, ...serverRow(id, v)]));
-  return `${head.join('\n')}${perService}\n\n${table(['service', ...header], rows, 2)}`;
+  // Two tables: a blank line before each.
+  return `${head.join('\n')}\n${perService}\n\n${table(['service', ...header], rows, 2)}`;
 }
