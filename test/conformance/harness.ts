@@ -53,12 +53,24 @@ export function startEntry(runtime: RuntimeName, args: string[], env: Record<str
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: `deno task` runs the server as a child of its own, and a SIGKILL of
+    // the task alone would leave that server running (holding the test's pipes open).
+    detached: true,
   });
+  /** SIGKILL ends the whole group we started; other signals go to the entry, which stops its own children. */
+  const kill = (signal: NodeJS.Signals) => {
+    if (signal !== 'SIGKILL') return void child.kill(signal);
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      kill('SIGKILL');
       reject(new Error(`${runtime} did not start within ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     const onData = (d: Buffer) => {
@@ -73,7 +85,7 @@ export function startEntry(runtime: RuntimeName, args: string[], env: Record<str
           child,
           output: () => out,
           stop: async (signal = 'SIGTERM') => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            if (child.exitCode === null && child.signalCode === null) kill(signal);
             return exited;
           },
         });
