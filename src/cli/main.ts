@@ -10,7 +10,7 @@ export const HELP = `Usage: switchyard <command> [flags]
 Commands:
   start      run the balancer (what npm start runs); flags as in "switchyard start --help"
   demo       three demo backends and a balancer in front of them
-  monitor    live terminal table of /api/stats; add-server, remove-server, drain
+  monitor    live terminal table of the balancer's stats; add-server, remove-server, drain
   loadtest   send load, then print req/s, latency percentiles and the spread across backends
   backend    a test backend with /health, echo, --delay and --fail-rate
 
