@@ -8,7 +8,7 @@ import { openApi } from './openapi.ts';
 
 describe('OpenAPI', () => {
   it('documents every admin route the app serves, under the admin prefix', () => {
-    const { app } = createApp({ config: testConfig([], { admin: { prefix: '/_lb' } }), transport: undiciTransport(), clientIp: () => '127.0.0.1' });
+    const { app } = createApp({ config: testConfig([], { admin: { prefix: '/_lb', allowedHosts: [] } }), transport: undiciTransport(), clientIp: () => '127.0.0.1' });
     const doc = openApi('/_lb') as { paths: Record<string, Record<string, unknown>> };
     const served = app.routes
       .filter((r) => r.path.startsWith('/_lb/') && !r.path.endsWith('*') && r.method !== 'ALL')

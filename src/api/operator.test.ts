@@ -99,7 +99,7 @@ describe('operator surface: metrics, access log, CORS, OpenAPI', () => {
   });
 
   it('GET /api/openapi.json documents every route, with bodies from the validating schemas', async () => {
-    const app = make(testConfig([a.url], { admin: { prefix: '/_lb' } }));
+    const app = make(testConfig([a.url], { admin: { prefix: '/_lb', allowedHosts: [] } }));
     const doc = (await (await app.request('/_lb/openapi.json', {}, local)).json()) as any;
     assert.equal(doc.openapi, '3.1.0');
     for (const path of ['/_lb/stats', '/_lb/metrics', '/_lb/health', '/_lb/servers', '/_lb/servers/{id}', '/_lb/health-check']) assert.ok(doc.paths[path], path);

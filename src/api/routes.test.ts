@@ -127,7 +127,7 @@ describe('admin API', () => {
     const open = make(testConfig([a.url]));
     assert.equal((await open.request('/api/servers', json({ host: '127.0.0.1', port: 1 }), remote)).status, 403);
     assert.equal((await open.request('/api/stats', {}, remote)).status, 200, 'reads stay open');
-    const locked = make(testConfig([a.url], { admin: { prefix: '/api', token: 's3cret' } }));
+    const locked = make(testConfig([a.url], { admin: { prefix: '/api', token: 's3cret', allowedHosts: [] } }));
     const body = json({ host: '127.0.0.1', port: b.port });
     assert.equal((await locked.request('/api/servers', body, local)).status, 401);
     const wrong = { ...body, headers: { ...body.headers, authorization: 'Bearer nope' } };
@@ -152,7 +152,7 @@ describe('admin API', () => {
   });
 
   it('serves the admin API under a configured prefix and proxies /api otherwise', async () => {
-    const app = make(testConfig([a.url], { admin: { prefix: '/_lb' } }));
+    const app = make(testConfig([a.url], { admin: { prefix: '/_lb', allowedHosts: [] } }));
     assert.equal((await app.request('/_lb/stats', {}, local)).status, 200);
     const proxied = await app.request('/api/stats', {}, local);
     assert.equal(((await proxied.json()) as { handled_by: string }).handled_by, 'A');

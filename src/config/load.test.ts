@@ -86,7 +86,8 @@ describe('resolveConfig', () => {
       retries: 0,
       replay_buffer: '1MiB',
       served_by_header: false,
-      admin: { prefix: '/_lb/', token: 'long-enough-token' },
+      admin: { prefix: '/_lb/', token: 'long-enough-token', allowed_hosts: ['lb.internal'] },
+      load_balancer: { header_timeout: 10, idle_timeout: '5s', max_connections: 100, max_body: '10MiB' },
       log_level: 'warn',
     };
     const { config } = await ok(['--config', 'c.json'], {}, { 'c.json': file });
@@ -99,7 +100,12 @@ describe('resolveConfig', () => {
     assert.equal(config.retries, 0);
     assert.equal(config.replayBufferBytes, 1048576);
     assert.equal(config.servedByHeader, '');
-    assert.deepEqual(config.admin, { prefix: '/_lb', token: 'long-enough-token' });
+    assert.deepEqual(config.admin, { prefix: '/_lb', token: 'long-enough-token', allowedHosts: ['lb.internal'] });
+    assert.deepEqual(config.listen, { headerTimeoutMs: 10_000, idleTimeoutMs: 5_000, maxConnections: 100, maxBodyBytes: 10 * 1024 * 1024 });
+  });
+
+  it('listener limits default like nginx: 60 s for headers, 75 s idle, no body limit', async () => {
+    assert.deepEqual((await ok([])).config.listen, { headerTimeoutMs: 60_000, idleTimeoutMs: 75_000, maxConnections: 10_000, maxBodyBytes: 0 });
   });
 
   it('sticky sessions: off by default; an object turns them on with defaults', async () => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { algorithmNames } from '../policies/registry.ts';
 import { storeNames } from '../storage/registry.ts';
-import { integer } from './fields.ts';
+import { bytes, integer, positiveDuration } from './fields.ts';
 import { poolEntries } from './pool-schema.ts';
 import { RoutesSchema } from './route-schema.ts';
 import { ServerSchema } from './server.ts';
@@ -26,6 +26,10 @@ export const FileSchema = v.strictObject({
       host: v.optional(v.pipe(v.string('must be a host name or IP address'), v.minLength(1, 'must not be empty'))),
       port: v.optional(integer(0, 65535, 'an integer 0-65535 (0: any free port)')),
       algorithm: v.optional(algorithm),
+      header_timeout: v.optional(positiveDuration),
+      idle_timeout: v.optional(positiveDuration),
+      max_connections: v.optional(integer(1, 1_000_000, 'an integer 1-1000000')),
+      max_body: v.optional(bytes),
     }),
   ),
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),
@@ -37,6 +41,9 @@ export const FileSchema = v.strictObject({
     v.strictObject({
       prefix: v.optional(v.pipe(v.string('must be a path'), v.regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a path such as /api'))),
       token: v.optional(v.pipe(v.string('must be a string'), v.minLength(8, 'must be at least 8 characters'))),
+      allowed_hosts: v.optional(
+        v.array(v.pipe(v.string('must be a host name such as lb.internal'), v.regex(/^[A-Za-z0-9.\-_]+$|^\[[0-9A-Fa-f:.]+\]$/, 'must be a host name such as lb.internal, without a port')), 'must be a list of host names'),
+      ),
     }),
   ),
   access_log: v.optional(v.picklist(['off', 'json', 'combined'], 'must be one of off, json, combined')),

@@ -96,6 +96,18 @@ export interface PoolSettings {
   replayBufferBytes: number;
 }
 
+/** Limits on client connections, applied by each runtime's server (and the core where the runtime cannot). */
+export interface ListenLimits {
+  /** Longest time a client may take to send a request's headers. */
+  headerTimeoutMs: number;
+  /** Longest time a keep-alive connection may sit idle between requests. */
+  idleTimeoutMs: number;
+  /** Most client connections open at once; past it new ones are refused. */
+  maxConnections: number;
+  /** Largest request body accepted (413 past it); 0: no limit. */
+  maxBodyBytes: number;
+}
+
 /** One service: a named pool with its own settings (inherited where it set none). */
 export interface ServiceConfig extends PoolSettings {
   name: string;
@@ -111,6 +123,8 @@ export interface ServiceConfig extends PoolSettings {
 export interface Config extends PoolSettings {
   host: string;
   port: number;
+  /** What the listener allows a client connection (nginx client_header_timeout, keepalive_timeout, worker_connections, client_max_body_size). */
+  listen: ListenLimits;
   /** The default service's servers. */
   servers: ServerConfig[];
   /** Whether there is a default service: yes unless `services` are given without top-level `servers`. */
@@ -126,6 +140,8 @@ export interface Config extends PoolSettings {
     prefix: string;
     /** Bearer token for writes; unset: writes only from loopback clients. */
     token?: string;
+    /** Host names the admin API answers to besides the listen address and localhost (guards against DNS rebinding when no token is set). */
+    allowedHosts: string[];
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** One line per request to stdout (at info level): `json`, Apache `combined`, or `off`. */

@@ -70,6 +70,12 @@ function normalise(f: FileOutput): Config {
   return {
     host: f.load_balancer?.host ?? '127.0.0.1',
     port: f.load_balancer?.port ?? 8080,
+    listen: {
+      headerTimeoutMs: f.load_balancer?.header_timeout ?? 60_000,
+      idleTimeoutMs: f.load_balancer?.idle_timeout ?? 75_000,
+      maxConnections: f.load_balancer?.max_connections ?? 10_000,
+      maxBodyBytes: f.load_balancer?.max_body ?? 0,
+    },
     servers,
     ...poolSettings(inherited),
     defaultService: f.servers !== undefined || f.services === undefined,
@@ -79,7 +85,7 @@ function normalise(f: FileOutput): Config {
     routes: normaliseRoutes(f.routes ?? []),
     inherited,
     servedByHeader: f.served_by_header === false ? '' : (f.served_by_header ?? 'X-Served-By'),
-    admin: { prefix: (f.admin?.prefix ?? '/api').replace(/\/+$/, '') || '/api', ...(f.admin?.token ? { token: f.admin.token } : {}) },
+    admin: { prefix: (f.admin?.prefix ?? '/api').replace(/\/+$/, '') || '/api', ...(f.admin?.token ? { token: f.admin.token } : {}), allowedHosts: f.admin?.allowed_hosts ?? [] },
     logLevel: f.log_level ?? 'info',
     storage: f.storage ?? 'memory',
     accessLog: f.access_log ?? 'json',

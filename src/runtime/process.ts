@@ -34,7 +34,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
 
   let server: Served;
   try {
-    server = await d.serve((req, env) => app.fetch(req, env), { hostname: config.host, port: config.port });
+    server = await d.serve((req, env) => app.fetch(req, env), { hostname: config.host, port: config.port, limits: config.listen });
   } catch (e) {
     d.stderr(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
     await demo?.close();

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { ListenLimits } from '../config/types.ts';
 import type { Hmac } from '../core/types.ts';
 import type { Digest } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
@@ -13,8 +14,8 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves a handler on a runtime; port 0 picks a free port. */
-export type ServeFn = (handler: FetchHandler, options: { hostname: string; port: number }) => Promise<Served>;
+/** Serves a handler on a runtime; port 0 picks a free port; `limits` (defaults when absent) bound client connections. */
+export type ServeFn = (handler: FetchHandler, options: { hostname: string; port: number; limits?: ListenLimits }) => Promise<Served>;
 
 /**
  * Everything that differs between the runtimes a balancer process runs on
