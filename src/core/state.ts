@@ -5,6 +5,24 @@ import type { HealthDocument, HealthRecord, ServicesDocument } from './types.ts'
 export class NotFoundError extends Error {}
 export class ConflictError extends Error {}
 
+/** A services document without what the write stamps on it (its version and time). */
+export type ServicesContent = Omit<ServicesDocument, 'version' | 'updated_at'>;
+
+/**
+ * One admin change to the services document, the same on every store: `apply`
+ * is pure (the document in, the next one out) and may run again on a newer
+ * document when another writer got there first.
+ */
+export interface ServicesChange<T> {
+  /** What it does, in words (`add server 10.0.0.1:80 to service api`). */
+  readonly what: string;
+  /**
+   * The next document from `doc` (a copy it may change) and what the caller
+   * gets back; throws `NotFoundError` or `ConflictError` to refuse.
+   */
+  apply(doc: ServicesDocument): { doc: ServicesContent; result: T };
+}
+
 /**
  * This instance's copy of the shared documents: the services (with their
  * servers and the routes) and the health map. Reads the store at most every
@@ -103,15 +121,16 @@ export class SharedState {
 
   /**
    * Applies an admin change to the services document from the freshest copy,
-   * persists it and applies it here. `change` may throw `NotFoundError` or
-   * `ConflictError` to refuse; then nothing changes.
+   * persists it and applies it here; resolves what the change gives back. A
+   * change that refuses (`NotFoundError`, `ConflictError`) changes nothing.
    */
-  async changeServices(change: (doc: ServicesDocument) => Omit<ServicesDocument, 'version' | 'updated_at'>): Promise<void> {
+  async changeServices<T>(change: ServicesChange<T>): Promise<T> {
     await this.load();
-    const next = change(structuredClone(this.services));
+    const { doc: next, result } = change.apply(structuredClone(this.services));
     const doc: ServicesDocument = { ...next, version: this.services.version + 1, updated_at: this.now() };
     await this.store.put('services', doc);
     this.setServices(doc);
+    return result;
   }
 }
 
