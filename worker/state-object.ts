@@ -3,7 +3,7 @@ import { createBalancer, type Balancer, type BalancerRound } from '../src/core/b
 import { nodeDigest, nodeHmac } from '../src/runtime/hashes.ts';
 import { createLogger } from '../src/core/log.ts';
 import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
-import type { StateKey } from '../src/storage/types.ts';
+import type { StateDocuments, StateKey, VersionedKey } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
 
 import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
@@ -47,6 +47,19 @@ export class SwitchyardState extends DurableObject<Env> {
     await this.ctx.storage.put(key, value);
     // A new service may have checks of its own: make sure a round is coming.
     if (key === 'services') await this.ensureAlarm();
+  }
+
+  /**
+   * Puts a document only if the stored one's version is `expected` (null: none
+   * stored), decided here, where every isolate's writes meet: of two writers
+   * that read the same version, one is written and the other gets the stored
+   * document back (JSON text) to apply its change to.
+   */
+  async putDocIfVersion(key: VersionedKey, value: StateDocuments[VersionedKey], expected: number | null): Promise<{ ok: true } | { ok: false; current: string | null }> {
+    const r = await durableObjectStorageStore(this.ctx.storage).putIfVersion(key, value, expected ?? undefined);
+    if (!r.ok) return { ok: false, current: r.current === undefined ? null : JSON.stringify(r.current) };
+    if (key === 'services') await this.ensureAlarm();
+    return { ok: true };
   }
 
   /** Arms the health alarm if none is set (cron calls this, so a lost alarm comes back). Returns when it fires. */

@@ -14,12 +14,25 @@ export interface StateDocuments {
 
 export type StateKey = keyof StateDocuments;
 
+/** The keys whose documents carry a `version`: those a conditional put can guard. */
+export type VersionedKey = { [K in StateKey]: StateDocuments[K] extends { version: number } ? K : never }[StateKey];
+
+/** What a conditional put did: wrote the document, or wrote nothing and gives back the one the store holds. */
+export type PutIfResult<K extends StateKey> = { ok: true } | { ok: false; current: StateDocuments[K] | undefined };
+
 /** What a store can do; the core decides by these, never by a store's name. */
 export interface StoreCapabilities {
   /** Other instances write it too: a read is fresh only for a short while (otherwise, forever). */
   readonly shared: boolean;
   /** Writes are rationed (KV: about one per second per key): write a document only when it changed. */
   readonly writeOnlyOnChange: boolean;
+  /**
+   * `putIfVersion` is atomic: of writers that read the same version, exactly
+   * one is written and the others are refused (memory, the Durable Object).
+   * Otherwise it is a read then a put: a writer in between can still be
+   * overwritten, last writer wins (KV).
+   */
+  readonly atomic: boolean;
 }
 
 /**
@@ -33,4 +46,15 @@ export interface StateStore extends StoreCapabilities {
   readonly name: string;
   get<K extends StateKey>(key: K): Promise<StateDocuments[K] | undefined>;
   put<K extends StateKey>(key: K, value: StateDocuments[K]): Promise<void>;
+  /**
+   * Puts `value` only if the stored document's `version` is `expected`
+   * (`undefined`: only if none is stored); otherwise writes nothing and gives
+   * back the stored document. Atomic only where the store says `atomic`.
+   */
+  putIfVersion<K extends VersionedKey>(key: K, value: StateDocuments[K], expected: number | undefined): Promise<PutIfResult<K>>;
+}
+
+/** The `version` of a stored document (undefined: none stored). */
+export function versionOf(doc: { version: number } | undefined): number | undefined {
+  return doc?.version;
 }
