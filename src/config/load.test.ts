@@ -158,6 +158,11 @@ describe('resolveConfig', () => {
   describe('bad input: one line per problem naming source, path and value', () => {
     const table: Array<[string, string[], Record<string, string>, Record<string, unknown>, RegExp[]]> = [
       ['malformed JSON', ['--config', 'c.json'], {}, { 'c.json': '{\n "servers": [}\n' }, [/^c\.json:2:14: invalid JSON: expected a value, found "}"$/]],
+      ['a duplicate key', ['--config', 'c.json'], {}, { 'c.json': '{"servers": [\n  {"url": "http://a:1", "url": "http://a:2"}\n]}' }, [/^c\.json:2:25: servers\[0\]\.url: duplicate key$/]],
+      ['a duplicate key in --servers', ['--servers', 's.json'], {}, { 's.json': '[{"url": "http://a:1", "weight": 1, "weight": 2}]' }, [/^s\.json:1:37: \[0\]\.weight: duplicate key$/]],
+      ['a number no double holds', ['--config', 'c.json'], {}, { 'c.json': `{"timeout": 9${'9'.repeat(400)}}` }, [/^c\.json:1:13: timeout: number out of range, got 9{37}\.\.\.$/]],
+      ['10,000 levels of nesting in a value', ['--config', 'c.json'], {}, { 'c.json': `{"timeout": ${'['.repeat(10_000)}${']'.repeat(10_000)}}` }, [/^c\.json:1:76: nested deeper than 64 levels$/]],
+      ['a list at the top', ['--config', 'c.json'], {}, { 'c.json': '[{"url": "http://a:1"}]' }, [/^c\.json: must be a JSON object$/]],
       ['unknown algorithm', ['--config', 'c.json'], {}, { 'c.json': { load_balancer: { algorithm: 'fastest' } } }, [/^c\.json: load_balancer\.algorithm: must be one of .*, got "fastest"$/]],
       ['negative weight', ['--config', 'c.json'], {}, { 'c.json': { servers: [{ host: 'a', port: 1 }, { host: 'b', port: 2, weight: -1 }] } }, [/^c\.json: servers\[1\]\.weight: must be a positive number, got -1$/]],
       ['non-numeric weight', ['--config', 'c.json'], {}, { 'c.json': { servers: [{ url: 'http://a', weight: 'x' }] } }, [/^c\.json: servers\[0\]\.weight: must be a positive number, got "x"$/]],

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { stickySecret } from './pool-schema.ts';
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
-import { parseJson } from './json.ts';
+import { jsonErrorText, parseJson } from './json.ts';
 import type { Flags } from './flags.ts';
 import { parseConfigText, validateConfig } from './validate.ts';
 
@@ -95,7 +95,7 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
   if (flags.servers) {
     try {
       const parsed = parseJson(await input.readFile(flags.servers));
-      if (!parsed.ok) errors.push(`${flags.servers}:${parsed.error.line}:${parsed.error.column}: invalid JSON: ${parsed.error.message}`);
+      if (!parsed.ok) errors.push(`${flags.servers}:${parsed.error.line}:${parsed.error.column}: ${jsonErrorText(parsed.error)}`);
       else raw.servers = parsed.value;
       sources.push(['servers', `flag --servers ${flags.servers}`]);
     } catch (e) {

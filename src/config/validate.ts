@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { problemLine, problemsOf, type InputProblem } from './issues.ts';
-import { parseJson } from './json.ts';
+import { jsonErrorText, parseJson } from './json.ts';
 import { poolSettings, resolveService } from './pool.ts';
 import { normaliseRoutes, routeProblems } from './routes.ts';
 import { FileSchema, type FileOutput, type ServiceInput } from './schema.ts';
@@ -10,11 +10,12 @@ import type { Config, ServerConfig } from './types.ts';
 
 /**
  * Parses config file text: the object, or one line naming `label`, line and
- * column for a JSON syntax error, or saying the top level must be an object.
+ * column for JSON that `parseJson` refuses (a syntax error, a duplicate key,
+ * a number out of range, too deep), or saying the top level must be an object.
  */
 export function parseConfigText(label: string, text: string): { ok: true; raw: Record<string, unknown> } | { ok: false; error: string } {
   const parsed = parseJson(text);
-  if (!parsed.ok) return { ok: false, error: `${label}:${parsed.error.line}:${parsed.error.column}: invalid JSON: ${parsed.error.message}` };
+  if (!parsed.ok) return { ok: false, error: `${label}:${parsed.error.line}:${parsed.error.column}: ${jsonErrorText(parsed.error)}` };
   if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return { ok: false, error: `${label}: must be a JSON object` };
   return { ok: true, raw: parsed.value as Record<string, unknown> };
 }
