@@ -47,13 +47,12 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   // (Not AbortSignal.any: on Node 20 it is slow and keeps signals alive.)
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(new DOMException(`no response within ${config.timeoutMs} ms`, 'TimeoutError')), config.timeoutMs);
-  const onClientAbort = () => controller.abort(x.request.signal.reason);
-  x.request.signal.addEventListener('abort', onClientAbort, { once: true });
+  const onClientAbort = follow(x.request.signal, controller);
   try {
     const response = await d.transport.send({ method: x.request.method, path: x.path, headers: x.headers, body: x.body.next() }, backend, controller.signal);
     clearTimeout(timeout);
     const t = now();
-    record.observeLatency(t - startedAt, t);
+    record.sampleLatency(t - startedAt, t);
     record.observeStatus(response.status);
     const failed = response.status >= 500 && config.passive.onStatus.includes(response.status);
     guards.result(backend, !failed, trial, t, `status ${response.status}`, x.pool.backends.length);
@@ -77,4 +76,17 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
     d.log.warn('attempt failed', { server: backend.id, method: x.request.method, path: x.url.pathname, error: error.message });
     return { kind: 'error', backend, record, error, startedAt };
   }
+}
+
+/**
+ * Aborts `controller` when `client` aborts; returns the listener (for removal).
+ * The listener holds only the two signals' owners, never the exchange: a runtime
+ * that keeps a request's signal alive until the request is collected (Node's
+ * Request registers it with a FinalizationRegistry) would otherwise keep every
+ * request body it ever buffered.
+ */
+function follow(client: AbortSignal, controller: AbortController): () => void {
+  const onAbort = () => controller.abort(client.reason);
+  client.addEventListener('abort', onAbort, { once: true });
+  return onAbort;
 }

@@ -33,7 +33,7 @@ describe('RuntimeTable: one record per backend, one lifecycle', () => {
   it('is the load view policies read', () => {
     const t = new RuntimeTable();
     t.get('a:1').inFlight = 4;
-    t.get('a:1').ewmaMs = 12;
+    t.get('a:1').sampleLatency(12, 1000);
     assert.deepEqual([t.inFlight('a:1'), t.latencyMs('a:1'), t.inFlight('zz:1'), t.latencyMs('zz:1')], [4, 12, 0, 0]);
   });
 });

@@ -1,5 +1,6 @@
 import { CLOSED, type CircuitState } from '../health/circuit.ts';
 import { CLEAN, type PassiveState } from '../health/passive.ts';
+import { UNMEASURED, withSample, type LatencyEstimate } from '../policies/peak-ewma.ts';
 import type { LoadView } from '../policies/types.ts';
 import { ServerCounters } from './stats.ts';
 import type { HealthRecord } from './types.ts';
@@ -17,6 +18,14 @@ export class BackendRuntime extends ServerCounters {
   circuit: CircuitState = CLOSED;
   /** A passive health mark seen here on real traffic; stands until a newer shared check. */
   mark: HealthRecord | undefined = undefined;
+  /** Time to response headers, as least_response_time reads it. */
+  latencyEstimate: LatencyEstimate = UNMEASURED;
+
+  /** Records a finished attempt's time to response headers, taken at `now`: the counters' histogram and the estimate. */
+  sampleLatency(ms: number, now: number): void {
+    this.observeLatency(ms);
+    this.latencyEstimate = withSample(this.latencyEstimate, ms, now);
+  }
 }
 
 /** The runtime records by backend id; policies read load figures through it. */
@@ -57,6 +66,6 @@ export class RuntimeTable implements LoadView {
   }
 
   latencyMs(id: string): number {
-    return this.byId.get(id)?.ewmaMs ?? 0;
+    return this.byId.get(id)?.latencyEstimate.ms ?? 0;
   }
 }

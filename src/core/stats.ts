@@ -1,6 +1,4 @@
 const SAMPLES = 1024;
-/** Decay time of the peak-EWMA latency (Finagle's default is 10 s). */
-const EWMA_TAU_MS = 10_000;
 
 /** Upper bounds (seconds) of the latency histogram buckets. */
 export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -18,15 +16,12 @@ export class ServerCounters {
   /** Health/ejection/circuit transitions seen for this server. */
   transitions = 0;
   lastError: { at: number; message: string } | undefined;
-  /** Peak-EWMA latency in ms. */
-  ewmaMs = 0;
-  private ewmaAt = 0;
   private samples = new Float64Array(SAMPLES);
   private count = 0;
   private sum = 0;
 
   /** Records a finished attempt's time to response headers. */
-  observeLatency(ms: number, now: number): void {
+  observeLatency(ms: number): void {
     const sec = ms / 1000;
     let i = 0;
     while (i < LATENCY_BUCKETS_S.length && sec > LATENCY_BUCKETS_S[i]) i++;
@@ -35,12 +30,6 @@ export class ServerCounters {
     this.samples[this.count % SAMPLES] = ms;
     this.count++;
     this.sum += ms;
-    if (ms > this.ewmaMs || this.ewmaAt === 0) this.ewmaMs = ms;
-    else {
-      const w = Math.exp(-(now - this.ewmaAt) / EWMA_TAU_MS);
-      this.ewmaMs = this.ewmaMs * w + ms * (1 - w);
-    }
-    this.ewmaAt = now;
   }
 
   /** Counts a response status from this server. */
