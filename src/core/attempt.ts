@@ -42,6 +42,7 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   const trial = guards.admit(backend, startedAt);
   const record = d.records.get(backend.id);
   record.inFlight++;
+  record.awaiting++;
   record.requests++;
   // One controller per attempt, aborted by the timeout or by the client going away.
   // (Not AbortSignal.any: on Node 20 it is slow and keeps signals alive.)
@@ -51,6 +52,7 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   try {
     const response = await d.transport.send({ method: x.request.method, path: x.path, headers: x.headers, body: x.body.next() }, backend, controller.signal);
     clearTimeout(timeout);
+    record.awaiting--;
     const t = now();
     record.sampleLatency(t - startedAt, t);
     record.observeStatus(response.status);
@@ -65,6 +67,7 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   } catch (e) {
     clearTimeout(timeout);
     x.request.signal.removeEventListener('abort', onClientAbort);
+    record.awaiting--;
     record.inFlight--;
     if (x.request.signal.aborted) return { kind: 'client_gone' };
     const error = e instanceof UpstreamError ? e : new UpstreamError('protocol', String(e));

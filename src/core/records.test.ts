@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DECAY_MS, STALE_AFTER_MS } from '../policies/peak-ewma.ts';
 import { RuntimeTable } from './records.ts';
 
 describe('RuntimeTable: one record per backend, one lifecycle', () => {
@@ -30,10 +31,19 @@ describe('RuntimeTable: one record per backend, one lifecycle', () => {
     assert.equal(a.requests, 3);
   });
 
-  it('is the load view policies read', () => {
-    const t = new RuntimeTable();
-    t.get('a:1').inFlight = 4;
-    t.get('a:1').sampleLatency(12, 1000);
-    assert.deepEqual([t.inFlight('a:1'), t.latencyMs('a:1'), t.inFlight('zz:1'), t.latencyMs('zz:1')], [4, 12, 0, 0]);
+  it('is the load view policies read, as of its clock', () => {
+    const clock = { now: 50_000 };
+    const t = new RuntimeTable(() => clock.now);
+    const a = t.get('a:1');
+    a.inFlight = 4;
+    a.awaiting = 1;
+    a.sampleLatency(12, clock.now);
+    assert.deepEqual([t.inFlight('a:1'), t.awaiting('a:1'), t.latencyMs('a:1')], [4, 1, 12]);
+    assert.deepEqual([t.inFlight('zz:1'), t.awaiting('zz:1'), t.latencyMs('zz:1')], [0, 0, undefined], 'an unlisted server: nothing');
+    clock.now += 1000;
+    assert.equal(t.latencyMs('a:1'), 12 * Math.exp(-1000 / DECAY_MS), 'decayed by the time since its sample');
+    clock.now += STALE_AFTER_MS;
+    assert.equal(t.latencyMs('a:1'), undefined, 'no sample lately: unknown');
+    assert.equal(a.observed, 1, 'the sample is in the counters too');
   });
 });

@@ -1,6 +1,6 @@
 import { CLOSED, type CircuitState } from '../health/circuit.ts';
 import { CLEAN, type PassiveState } from '../health/passive.ts';
-import { UNMEASURED, withSample, type LatencyEstimate } from '../policies/peak-ewma.ts';
+import { estimateAt, UNMEASURED, withSample, type LatencyEstimate } from '../policies/peak-ewma.ts';
 import type { LoadView } from '../policies/types.ts';
 import { ServerCounters } from './stats.ts';
 import type { HealthRecord } from './types.ts';
@@ -20,6 +20,8 @@ export class BackendRuntime extends ServerCounters {
   mark: HealthRecord | undefined = undefined;
   /** Time to response headers, as least_response_time reads it. */
   latencyEstimate: LatencyEstimate = UNMEASURED;
+  /** Attempts sent whose response headers have not come yet. */
+  awaiting = 0;
 
   /** Records a finished attempt's time to response headers, taken at `now`: the counters' histogram and the estimate. */
   sampleLatency(ms: number, now: number): void {
@@ -28,9 +30,15 @@ export class BackendRuntime extends ServerCounters {
   }
 }
 
-/** The runtime records by backend id; policies read load figures through it. */
+/** The runtime records by backend id; policies read load figures through it, as of `now()`. */
 export class RuntimeTable implements LoadView {
   private readonly byId = new Map<string, BackendRuntime>();
+  private readonly now: () => number;
+
+  /** `now`: the clock latency samples are taken on (the balancer's). */
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   /** The record of `id` (a fresh one the first time). */
   get(id: string): BackendRuntime {
@@ -65,7 +73,12 @@ export class RuntimeTable implements LoadView {
     return this.byId.get(id)?.inFlight ?? 0;
   }
 
-  latencyMs(id: string): number {
-    return this.byId.get(id)?.latencyEstimate.ms ?? 0;
+  latencyMs(id: string): number | undefined {
+    const r = this.byId.get(id);
+    return r && estimateAt(r.latencyEstimate, this.now());
+  }
+
+  awaiting(id: string): number {
+    return this.byId.get(id)?.awaiting ?? 0;
   }
 }

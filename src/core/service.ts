@@ -48,7 +48,7 @@ export interface ServiceDeps {
  */
 export class Service {
   readonly name: string;
-  readonly records = new RuntimeTable();
+  readonly records: RuntimeTable;
   readonly health: ServiceHealth;
   readonly totals: Totals;
   settings!: PoolSettings;
@@ -69,6 +69,7 @@ export class Service {
   constructor(name: string, settings: PoolSettings, specs: BackendSpec[], deps: ServiceDeps) {
     this.name = name;
     this.deps = deps;
+    this.records = new RuntimeTable(deps.now);
     this.totals = new Totals(deps.totals);
     this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now);
     this.health.onRecovered = (id) => this.guards.recovered(id);

@@ -33,11 +33,15 @@ export function ctx(path = '/', ip = '192.0.2.1', headers: Record<string, string
 export class FakeLoad implements LoadView {
   flights = new Map<string, number>();
   latencies = new Map<string, number>();
+  waiting = new Map<string, number>();
   inFlight(id: string): number {
     return this.flights.get(id) ?? 0;
   }
-  latencyMs(id: string): number {
-    return this.latencies.get(id) ?? 0;
+  latencyMs(id: string): number | undefined {
+    return this.latencies.get(id);
+  }
+  awaiting(id: string): number {
+    return this.waiting.get(id) ?? 0;
   }
 }
 

@@ -1,11 +1,17 @@
 import type { Backend } from '../core/types.ts';
 
-/** Live load figures a policy may read; owned and updated by the balancer. */
+/** Live load figures a policy may read, as of now; owned and updated by the balancer. */
 export interface LoadView {
-  /** Requests currently in flight to this backend. */
+  /** Requests currently in flight to this backend (until their bodies end). */
   inFlight(id: string): number;
-  /** Peak-EWMA latency in ms (0 when nothing measured yet). */
-  latencyMs(id: string): number;
+  /**
+   * Peak-EWMA time to response headers in ms, decayed since its last sample
+   * (policies/peak-ewma.ts); `undefined` when unknown: never measured, or no
+   * sample for a while.
+   */
+  latencyMs(id: string): number | undefined;
+  /** Requests sent to this backend whose response headers have not come yet (their latency is being measured). */
+  awaiting(id: string): number;
 }
 
 /** What a policy may know about the request being placed. */
