@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { problemLine, problemsOf } from '../config/issues.ts';
 import { RoutesSchema } from '../config/route-schema.ts';
 import { ServiceSchema } from '../config/schema.ts';
+import { section } from '../config/fields.ts';
 import { ServerSchema, weight } from '../config/server.ts';
 
 /** `POST /api/servers`: the same server schema as the config file's `servers`. */
@@ -9,7 +10,7 @@ export const NewServerBody = ServerSchema;
 
 /** `PATCH /api/servers/HOST:PORT`: any of weight, drain. */
 export const ServerPatchBody = v.pipe(
-  v.strictObject({ weight: v.optional(weight), drain: v.optional(v.boolean('must be true or false')) }),
+  section({ weight: v.optional(weight), drain: v.optional(v.boolean('must be true or false')) }),
   v.check((b) => b.weight !== undefined || b.drain !== undefined, 'give at least one of weight, drain'),
 );
 
@@ -22,7 +23,7 @@ export const RoutesBody = RoutesSchema;
 const hostName = v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address'));
 
 /** Seed 003's container, as its orchestrator registers it (`host` is ours: where the port is published). */
-export const ContainerSchema = v.strictObject({
+export const ContainerSchema = section({
   container_id: v.pipe(v.union([v.string(), v.number()], 'must be a string'), v.transform(String), v.minLength(1, 'must not be empty')),
   name: v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(200, 'must be at most 200 characters')),
   port: v.pipe(v.number('must be an integer 1-65535'), v.integer('must be an integer 1-65535'), v.minValue(1, 'must be an integer 1-65535'), v.maxValue(65535, 'must be an integer 1-65535')),

@@ -4,6 +4,18 @@ import { parseBytes, parseDuration } from './duration.ts';
 
 export { isRegex } from '../routing/text.ts';
 
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * `schema` (an object or record schema) taking only a JSON object: an array,
+ * null, a string or a number is `must be an object` (`message`). Valibot's
+ * own object schemas take an array as an object with no keys.
+ */
+export const objectOnly = <S extends v.GenericSchema>(schema: S, message = 'must be an object') => v.pipe(v.custom<v.InferInput<S>>(isObject, message), schema);
+
+/** A section of a config file or body: exactly these keys, each as given; anything but an object is `must be an object`. */
+export const section = <const E extends v.ObjectEntries>(entries: E) => objectOnly(v.strictObject(entries, 'must be an object'));
+
 export const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
   v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(min, `must be ${what}`), v.maxValue(max, `must be ${what}`));
 

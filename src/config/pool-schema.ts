@@ -3,7 +3,7 @@
  * sets for every service, and what each service may set for itself.
  */
 import * as v from 'valibot';
-import { bytes, duration, expectedStatus, hashKey, integer, isRegex, percent, positiveDuration } from './fields.ts';
+import { bytes, duration, expectedStatus, hashKey, integer, isRegex, objectOnly, percent, positiveDuration, section } from './fields.ts';
 
 /** The key sticky-session tokens are signed with (HMAC-SHA-256). */
 export const stickySecret = v.pipe(v.string('must be a string'), v.minLength(16, 'must be at least 16 characters'));
@@ -11,7 +11,7 @@ export const stickySecret = v.pipe(v.string('must be a string'), v.minLength(16,
 /** Every pool setting, each optional: spread into the top-level and the service schemas. */
 export const poolEntries = {
   health_check: v.optional(
-    v.strictObject({
+    section({
       enabled: v.optional(v.boolean('must be true or false')),
       interval: v.optional(positiveDuration),
       timeout: v.optional(positiveDuration),
@@ -27,7 +27,7 @@ export const poolEntries = {
           v.check((s) => !/^\/.*\/[a-z]*$/s.test(s) || isRegex(s), 'must be a valid /regular expression/'),
         ),
       ),
-      headers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name')), v.string('must be a string'))),
+      headers: v.optional(objectOnly(v.record(v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name')), v.string('must be a string'), 'must be an object of headers'), 'must be an object of headers')),
       fast_interval: v.optional(positiveDuration),
       down_interval: v.optional(positiveDuration),
       jitter: v.optional(v.pipe(v.number('must be a fraction 0-0.5'), v.minValue(0, 'must be a fraction 0-0.5'), v.maxValue(0.5, 'must be a fraction 0-0.5'))),
@@ -35,7 +35,7 @@ export const poolEntries = {
     }),
   ),
   passive_health: v.optional(
-    v.strictObject({
+    section({
       enabled: v.optional(v.boolean('must be true or false')),
       max_fails: v.optional(integer(1, 1000)),
       fail_timeout: v.optional(positiveDuration),
@@ -45,7 +45,7 @@ export const poolEntries = {
     }),
   ),
   circuit_breaker: v.optional(
-    v.strictObject({
+    section({
       enabled: v.optional(v.boolean('must be true or false')),
       failure_threshold: v.optional(integer(1, 1000)),
       open_duration: v.optional(positiveDuration),
@@ -59,16 +59,16 @@ export const poolEntries = {
     ),
   ),
   try_duration: v.optional(duration),
-  retry_backoff: v.optional(v.strictObject({ base: v.optional(duration), max: v.optional(duration) })),
+  retry_backoff: v.optional(section({ base: v.optional(duration), max: v.optional(duration) })),
   retry_budget: v.optional(
-    v.strictObject({
+    section({
       budget_percent: v.optional(percent),
       min_retries_per_second: v.optional(integer(0, 100_000)),
     }),
   ),
   slow_start: v.optional(duration),
   sticky: v.optional(
-    v.strictObject({
+    section({
       enabled: v.optional(v.boolean('must be true or false')),
       cookie: v.optional(v.pipe(v.string('must be a cookie name'), v.regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$/, 'must be a cookie name (letters, digits, - _ . and the like)'))),
       ttl: v.optional(positiveDuration),
@@ -79,7 +79,7 @@ export const poolEntries = {
   ),
   panic_threshold: v.optional(percent),
   consistent_hash: v.optional(
-    v.strictObject({
+    section({
       virtual_nodes: v.optional(integer(1, 10_000)),
       hash_function: v.optional(v.picklist(['fnv1a', 'djb2', 'md5', 'sha1'], 'must be one of fnv1a, djb2, md5, sha1')),
       key: v.optional(hashKey),

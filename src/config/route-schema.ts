@@ -1,6 +1,7 @@
 /** A route in a config file or `PUT /api/routes`: conditions, then a service, or a weighted split. */
 import * as v from 'valibot';
 import { matchers } from '../routing/matchers/registry.ts';
+import { section } from './fields.ts';
 import { serviceName } from './service-name.ts';
 
 const matchEntries = Object.fromEntries(Object.entries(matchers).map(([key, m]) => [key, v.optional(m.schema)])) as {
@@ -10,14 +11,14 @@ const matchEntries = Object.fromEntries(Object.entries(matchers).map(([key, m]) 
 const weight = v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'), v.maxValue(10_000, 'must be at most 10000'));
 
 export const RouteSchema = v.pipe(
-  v.strictObject({
+  section({
     /** Names it in stats and metrics (default: its position, from 0). */
     name: v.optional(v.pipe(v.string('must be a name'), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a name (letters, digits, _ . -; up to 64)'))),
-    match: v.optional(v.strictObject(matchEntries)),
+    match: v.optional(section(matchEntries)),
     service: v.optional(serviceName),
     split: v.optional(
       v.pipe(
-        v.array(v.strictObject({ service: serviceName, weight }), 'must be a list of {"service", "weight"}'),
+        v.array(section({ service: serviceName, weight }), 'must be a list of {"service", "weight"}'),
         v.minLength(1, 'must list at least one service'),
       ),
     ),

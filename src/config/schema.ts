@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { algorithmNames } from '../policies/registry.ts';
 import { storeNames } from '../storage/registry.ts';
-import { bytes, integer, positiveDuration } from './fields.ts';
+import { bytes, integer, objectOnly, positiveDuration, section } from './fields.ts';
 import { poolEntries } from './pool-schema.ts';
 import { RoutesSchema } from './route-schema.ts';
 import { ServerSchema } from './server.ts';
@@ -11,7 +11,7 @@ const names = algorithmNames.join(', ');
 const algorithm = v.picklist(algorithmNames, `must be one of ${names}`);
 
 /** One service: its servers and any pool setting of its own (the rest it inherits from the top level). */
-export const ServiceSchema = v.strictObject({
+export const ServiceSchema = section({
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),
   algorithm: v.optional(algorithm),
   ...poolEntries,
@@ -20,9 +20,9 @@ export const ServiceSchema = v.strictObject({
 export type ServiceInput = v.InferOutput<typeof ServiceSchema>;
 
 /** The whole config file (seed 004's format, extended). Every section optional; unknown keys rejected. */
-export const FileSchema = v.strictObject({
+export const FileSchema = section({
   load_balancer: v.optional(
-    v.strictObject({
+    section({
       host: v.optional(v.pipe(v.string('must be a host name or IP address'), v.minLength(1, 'must not be empty'))),
       port: v.optional(integer(0, 65535, 'an integer 0-65535 (0: any free port)')),
       algorithm: v.optional(algorithm),
@@ -38,7 +38,7 @@ export const FileSchema = v.strictObject({
     v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/, 'must be a header name'))], 'must be a header name, "" or false'),
   ),
   admin: v.optional(
-    v.strictObject({
+    section({
       prefix: v.optional(v.pipe(v.string('must be a path'), v.regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a path such as /api'))),
       token: v.optional(v.pipe(v.string('must be a string'), v.minLength(8, 'must be at least 8 characters'))),
       allowed_hosts: v.optional(
@@ -48,12 +48,12 @@ export const FileSchema = v.strictObject({
   ),
   access_log: v.optional(v.picklist(['off', 'json', 'combined'], 'must be one of off, json, combined')),
   cors: v.optional(
-    v.strictObject({
+    section({
       origins: v.array(v.pipe(v.string('must be an origin such as https://ops.example.com, or *'), v.regex(/^(\*|https?:\/\/[^/\s]+)$/, 'must be an origin such as https://ops.example.com, or *')), 'must be a list of origins'),
     }),
   ),
   storage: v.optional(v.picklist(storeNames, `must be one of ${storeNames.join(', ')}`)),
-  services: v.optional(v.record(serviceName, ServiceSchema, 'must be an object of services by name')),
+  services: v.optional(objectOnly(v.record(serviceName, ServiceSchema, 'must be an object of services by name'), 'must be an object of services by name')),
   routes: v.optional(RoutesSchema),
   log_level: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent')),
 });

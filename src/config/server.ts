@@ -4,6 +4,7 @@
  * backend's address (`host:port` id, canonical URL).
  */
 import * as v from 'valibot';
+import { section } from './fields.ts';
 
 /** A configured server, normalised: always a URL, never host/port separately. */
 export interface ServerConfig {
@@ -69,7 +70,7 @@ const common = {
 export const ServerSchema = v.union(
   [
     v.pipe(
-      v.strictObject({
+      section({
         host: v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address')),
         port: integer(1, 65535),
         ...common,
@@ -78,7 +79,7 @@ export const ServerSchema = v.union(
       // (Only once the port itself is valid: a bad port is the port's problem.)
       v.forward(v.check((s) => !(Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535) || hasAddress(hostPortUrl(s.host, s.port)), 'must be a host name or IP address'), ['host']),
     ),
-    v.strictObject({
+    section({
       url: v.pipe(
         v.string('must be an http(s) URL'),
         v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
