@@ -66,7 +66,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
         }
       : {}),
     extraStats: async () => {
-      const base = { counters_scope: 'isolate' };
+      const base = { counters_scope: 'isolate', storage_writes: storageWrites(store, balancer) };
       if (config.storage !== 'durable_object') {
         return { ...base, fleet: null, note: 'Counters are per isolate: each Workers isolate counts only the requests it served.' };
       }
@@ -87,6 +87,12 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     },
   });
   return { app, balancer, reporter: counterReporter(balancer), storage: config.storage };
+}
+
+/** What this isolate's admin writes met in the store, as `/api/stats` shows it. */
+function storageWrites(store: StateStore, balancer: Balancer) {
+  const w = balancer.state.writes;
+  return { atomic: store.atomic, written: w.written, retried: w.retried };
 }
 
 function configError(errors: string[]): Response {

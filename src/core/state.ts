@@ -23,11 +23,27 @@ export interface ServicesChange<T> {
   apply(doc: ServicesDocument): { doc: ServicesContent; result: T };
 }
 
+/** How many times one admin change is applied to a newer document, other writers storing theirs first, before it is refused. */
+export const WRITE_ATTEMPTS = 8;
+
+/** What this instance's admin writes met in the store. */
+export interface WriteStats {
+  /** Changes stored. */
+  written: number;
+  /** Times a change was applied again to a newer document because another writer had stored one first. */
+  retried: number;
+}
+
 /**
  * This instance's copy of the shared documents: the services (with their
  * servers and the routes) and the health map. Reads the store at most every
  * `ttlMs` (never again for a store this instance alone writes); writes go to
  * the store and apply locally at once.
+ *
+ * An admin change is stored with the store's conditional put against the
+ * version it was applied to: when another writer stored a newer document
+ * first, the change is applied again to that one (at most `WRITE_ATTEMPTS`
+ * times). On an `atomic` store no change is ever lost.
  */
 export class SharedState {
   services: ServicesDocument;
@@ -40,7 +56,10 @@ export class SharedState {
   onHealth?: (before: HealthDocument, after: HealthDocument) => void;
   /** Called with a failed store read (the last good copy stays in use). */
   onError?: (error: unknown) => void;
+  readonly writes: WriteStats = { written: 0, retried: 0 };
 
+  /** Whether `services` is a document read from (or written to) the store's `services` key, so its version is the one stored. */
+  private stored = false;
   private readAt = -Infinity;
   private reading: Promise<void> | undefined;
   private readonly store: StateStore;
@@ -95,7 +114,10 @@ export class SharedState {
   /** The stored services document; a server list stored by a version before services becomes the default service's. */
   private async readServices(): Promise<ServicesDocument | undefined> {
     const doc = await this.store.get('services');
-    if (doc) return doc;
+    if (doc) {
+      this.stored = true;
+      return doc;
+    }
     const legacy = await this.store.get('backends');
     if (!legacy) return undefined;
     const base = this.services.services.default;
@@ -126,11 +148,23 @@ export class SharedState {
    */
   async changeServices<T>(change: ServicesChange<T>): Promise<T> {
     await this.load();
-    const { doc: next, result } = change.apply(structuredClone(this.services));
-    const doc: ServicesDocument = { ...next, version: this.services.version + 1, updated_at: this.now() };
-    await this.store.put('services', doc);
-    this.setServices(doc);
-    return result;
+    for (let attempt = 1; ; attempt++) {
+      const base = this.services;
+      const { doc: next, result } = change.apply(structuredClone(base));
+      const doc: ServicesDocument = { ...next, version: base.version + 1, updated_at: this.now() };
+      const put = await this.store.putIfVersion('services', doc, this.stored ? base.version : undefined);
+      if (put.ok) {
+        this.stored = true;
+        this.writes.written++;
+        this.setServices(doc);
+        return result;
+      }
+      // Another writer stored a document first: that one is the truth; apply the change to it.
+      this.writes.retried++;
+      this.stored = put.current !== undefined;
+      if (put.current) this.setServices(put.current);
+      if (attempt >= WRITE_ATTEMPTS) throw new ConflictError(`the services document changed under this write ${attempt} times (${change.what}); try again`);
+    }
   }
 }
 
