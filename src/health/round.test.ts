@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Backend, HealthMap, HealthRecord, ProbeResult } from '../core/types.ts';
 import type { HealthProbe } from './probe.ts';
 import { healthRound, intervalFor, tickPeriodMs, type RoundOptions } from './round.ts';
+import { ROUND_FLOOR_MS } from './schedule.ts';
 
 const intervals = { intervalMs: 10_000, fastIntervalMs: 2_000, downIntervalMs: 30_000 };
 const NOW = 1_000_000;
@@ -80,11 +81,11 @@ describe('healthRound: who is probed', () => {
   });
 
   it('only due servers are probed; a future check is kept as it was', async () => {
-    const later = rec({ consecutive_successes: 3, next_check_at: NOW + 1 });
+    const later = rec({ consecutive_successes: 3, next_check_at: NOW + ROUND_FLOOR_MS + 1 });
     const prev = doc({
       [a.id]: rec({ next_check_at: NOW - 5 }), // overdue
       [b.id]: later, // not yet
-      [c.id]: rec({ next_check_at: NOW }), // due exactly now
+      [c.id]: rec({ next_check_at: NOW + ROUND_FLOOR_MS }), // due within the floor: a timer that fired early runs it
     });
     const probe = scripted();
     const r = await healthRound([a, b, c], prev, probe, options());
@@ -109,7 +110,7 @@ describe('healthRound: who is probed', () => {
   });
 
   it('nothing due: nothing probed, the same records, not changed', async () => {
-    const prev = doc({ [a.id]: rec({ next_check_at: NOW + 1 }), [b.id]: rec({ next_check_at: NOW + 2 }) });
+    const prev = doc({ [a.id]: rec({ next_check_at: NOW + ROUND_FLOOR_MS + 1 }), [b.id]: rec({ next_check_at: NOW + ROUND_FLOOR_MS + 2 }) });
     const probe = scripted();
     const r = await healthRound([a, b], prev, probe, options());
     assert.deepEqual(probe.calls, []);
@@ -126,7 +127,7 @@ describe('healthRound: who is probed', () => {
   });
 
   it('a server replaced by another (same count) is dropped, the new one probed', async () => {
-    const prev = doc({ [a.id]: rec({ next_check_at: NOW + 1 }), [b.id]: rec({ next_check_at: NOW + 1 }) });
+    const prev = doc({ [a.id]: rec({ next_check_at: NOW + 5_000 }), [b.id]: rec({ next_check_at: NOW + 5_000 }) });
     const probe = scripted();
     const r = await healthRound([a, c], prev, probe, options());
     assert.deepEqual(probe.calls, [c.id]);
@@ -171,13 +172,14 @@ describe('healthRound: changed and transitions', () => {
       [b.id]: rec({ status: 'unhealthy', consecutive_successes: 1, since: 5 }),
       [c.id]: rec({ consecutive_successes: 4 }),
     });
+    // The clock moves 10 ms a reading: the round's start, each probe's start (a, b, c), each probe's end.
     const r = await healthRound([a, b, c], prev, scripted({ [a.id]: fail }), options({ now: () => (t += 10) }));
     assert.deepEqual(r.transitions, [
-      { kind: 'health', server: a.id, from: 'healthy', to: 'unhealthy', reason: 'check failed 3 time(s): connect', at: NOW + 20 },
-      { kind: 'health', server: b.id, from: 'unhealthy', to: 'healthy', reason: 'check passed 2 time(s)', at: NOW + 30 },
+      { kind: 'health', server: a.id, from: 'healthy', to: 'unhealthy', reason: 'check failed 3 time(s): connect', at: NOW + 50 },
+      { kind: 'health', server: b.id, from: 'unhealthy', to: 'healthy', reason: 'check passed 2 time(s)', at: NOW + 60 },
     ]);
-    assert.equal(r.health.servers[a.id].since, NOW + 20);
-    assert.equal(r.health.updated_at, NOW + 50, 'stamped after the last probe');
+    assert.equal(r.health.servers[a.id].since, NOW + 50);
+    assert.equal(r.health.updated_at, NOW + 80, 'stamped after the last probe');
   });
 
   it('schedules the next check by the new state', async () => {
@@ -191,6 +193,32 @@ describe('healthRound: changed and transitions', () => {
     assert.equal(r.health.servers[b.id].next_check_at, NOW + intervals.fastIntervalMs);
     assert.equal(r.health.servers[c.id].next_check_at, NOW + intervals.fastIntervalMs);
   });
+});
+
+describe('healthRound: when the next check is due', () => {
+  /** A probe that takes `ms` of the injected clock. */
+  function slow(clock: { t: number }, ms: number): HealthProbe {
+    return {
+      async check() {
+        clock.t += ms;
+        return pass;
+      },
+    };
+  }
+  const table: Array<[string, number, number]> = [
+    // name, probe duration, next_check_at − the probe's start (interval 10 000 ms)
+    ['an interval after the probe started, not after it finished', 300, 10_000],
+    ['an instant probe', 0, 10_000],
+    ['a probe slower than the interval skips the slot it missed', 12_000, 20_000],
+  ];
+  for (const [name, ms, want] of table) {
+    it(`${name}: probe ${ms} ms → start + ${want}`, async () => {
+      const clock = { t: NOW };
+      const r = await healthRound([a], undefined, slow(clock, ms), options({ now: () => clock.t }));
+      assert.equal(r.health.servers[a.id].next_check_at, NOW + want);
+      assert.equal(r.health.servers[a.id].last_check?.at, NOW + ms, 'the check itself is stamped when it finished');
+    });
+  }
 });
 
 describe('healthRound: jitter', () => {

@@ -1,6 +1,7 @@
 import type { Backend, BalancerEvent, HealthMap, HealthRecord } from '../core/types.ts';
 import { observe, type Thresholds } from './observe.ts';
 import type { HealthProbe } from './probe.ts';
+import { isDue, nextCheckAfter } from './schedule.ts';
 
 export interface RoundResult {
   health: HealthMap;
@@ -41,8 +42,8 @@ export function tickPeriodMs(o: Pick<RoundOptions, 'intervalMs' | 'fastIntervalM
 /**
  * One health-check round: probes every backend whose next check is due (at
  * most `concurrency` at once), applies `observe`, schedules each one's next
- * check (with jitter), and returns the whole next health map. Records of
- * backends no longer configured are dropped.
+ * check (its interval, with jitter, after the probe started), and returns the
+ * whole next health map. Records of backends no longer configured are dropped.
  */
 export async function healthRound(
   backends: readonly Backend[],
@@ -57,7 +58,7 @@ export async function healthRound(
   const start = o.now();
   const due = backends.filter((b) => {
     const rec = prev?.servers[b.id];
-    if (o.force || !rec || (rec.next_check_at ?? 0) <= start) return true;
+    if (o.force || !rec || isDue(rec.next_check_at, start)) return true;
     servers[b.id] = rec;
     return false;
   });
@@ -65,12 +66,13 @@ export async function healthRound(
   async function worker(): Promise<void> {
     while (next < due.length) {
       const backend = due[next++];
+      const started = o.now();
       const result = await probe.check(backend);
       const before = prev?.servers[backend.id];
       const t = o.now();
       const after = observe(before, result, o, t);
       const spread = 1 + o.jitter * (2 * o.random() - 1);
-      after.next_check_at = Math.round(t + intervalFor(after, o) * spread);
+      after.next_check_at = nextCheckAfter(started, t, intervalFor(after, o) * spread);
       servers[backend.id] = after;
       checked.push(backend.id);
       if (!before || material(before, o) !== material(after, o)) changed = true;
