@@ -25,30 +25,31 @@ export interface ServerAddress {
   port: number;
 }
 
-/** The address of a server URL; `ServerSpecError` naming the problem when it has none. */
-export function serverAddress(url: string): ServerAddress {
+/** Why no backend can have `url` (`not a valid URL`, `the port must be 1-65535`, ...); nothing when one can. Never throws. */
+export function urlProblem(url: string): string | undefined {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new ServerSpecError(`url: not a valid URL, got ${JSON.stringify(url)}`);
+    return 'not a valid URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ServerSpecError(`url: must be http or https, got ${JSON.stringify(url)}`);
-  if (u.port === '0') throw new ServerSpecError(`url: the port must be 1-65535, got ${JSON.stringify(url)}`);
-  if (u.username || u.password) throw new ServerSpecError(`url: must not carry a user or password, got ${JSON.stringify(url)}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be http or https';
+  if (u.port === '0') return 'the port must be 1-65535';
+  if (u.username || u.password) return 'must not carry a user or password';
+  return undefined;
+}
+
+/** The address of a server URL; `ServerSpecError` naming the problem when it has none. */
+export function serverAddress(url: string): ServerAddress {
+  const problem = urlProblem(url);
+  if (problem) throw new ServerSpecError(`url: ${problem}, got ${JSON.stringify(url)}`);
+  const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return { id: `${host.includes(':') ? `[${host}]` : host}:${port}`, url: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`, host, port };
 }
 
-const hasAddress = (url: string) => {
-  try {
-    serverAddress(url);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const hasAddress = (url: string) => urlProblem(url) === undefined;
 
 /** `http://HOST:PORT` for seed 004's `{host, port}` (an IPv6 host bracketed). */
 export function hostPortUrl(host: string, port: number): string {
