@@ -8,6 +8,13 @@ import { CAPTURED, type CapturedError, type ErrorShape, type Runtime, type Scena
 
 const WHERE = '127.0.0.1:9001';
 
+/** The signal of an attempt: aborted by its timeout (`true`), or still running. */
+function attemptSignal(timedOut: boolean): AbortSignal {
+  const c = new AbortController();
+  if (timedOut) c.abort(new DOMException('no response within 300 ms', 'TimeoutError'));
+  return c.signal;
+}
+
 /**
  * The kind each failure must get. `connect` only where the request surely never
  * left (connect retries any method, POST included); whatever may have reached
@@ -72,21 +79,21 @@ describe('classify: every real error shape gets its kind', () => {
     it(`${c.runtime}, ${c.scenario} (${c.stage}) → ${want}`, () => {
       const error = rebuild(c.error);
       // What the transports pass: true only when the attempt's own timeout fired.
-      const got = classify(error, c.scenario === 'timeout', WHERE);
+      const got = classify(error, attemptSignal(c.scenario === 'timeout'), WHERE);
       assert.ok(got instanceof UpstreamError);
       assert.equal(got.kind, want);
       assert.equal(got.cause, error);
-      if (c.scenario === 'timeout') assert.equal(classify(error, false, WHERE).kind, 'timeout', 'by its name alone');
+      if (c.scenario === 'timeout') assert.equal(classify(error, attemptSignal(false), WHERE).kind, 'timeout', 'by its name alone');
     });
   }
 
   it('nothing that may have reached the server is connect', () => {
-    const wrong = CAPTURED.filter((c) => c.scenario !== 'refused' && classify(rebuild(c.error), false, WHERE).kind === 'connect');
+    const wrong = CAPTURED.filter((c) => c.scenario !== 'refused' && classify(rebuild(c.error), attemptSignal(false), WHERE).kind === 'connect');
     assert.deepEqual(wrong.map((c) => `${c.runtime} ${c.scenario}`), []);
   });
 
   it('a timed-out attempt is a timeout whatever the runtime reported', () => {
-    for (const c of CAPTURED) assert.equal(classify(rebuild(c.error), true, WHERE).kind, 'timeout', `${c.runtime} ${c.scenario}`);
+    for (const c of CAPTURED) assert.equal(classify(rebuild(c.error), attemptSignal(true), WHERE).kind, 'timeout', `${c.runtime} ${c.scenario}`);
   });
 });
 
@@ -111,19 +118,19 @@ describe('classify: the message is readable', () => {
     ['a thrown string', 'boom' as unknown as Error, false, 'protocol error from 127.0.0.1:9001: boom'],
   ];
   for (const [name, error, timedOut, message] of table) {
-    it(name, () => assert.equal(classify(error, timedOut, WHERE).message, message));
+    it(name, () => assert.equal(classify(error, attemptSignal(timedOut), WHERE).message, message));
   }
 
   it('no captured error ends in a bare number', () => {
     for (const c of CAPTURED) {
-      const { message } = classify(rebuild(c.error), c.scenario === 'timeout', WHERE);
+      const { message } = classify(rebuild(c.error), attemptSignal(c.scenario === 'timeout'), WHERE);
       assert.doesNotMatch(message, /: -?\d+$/, `${c.runtime} ${c.scenario}: ${message}`);
     }
   });
 
   it('an UpstreamError passes through as it is', () => {
     const e = new UpstreamError('connect', 'connect error from a: ECONNREFUSED');
-    assert.equal(classify(e, true, WHERE), e);
+    assert.equal(classify(e, attemptSignal(true), WHERE), e);
   });
 });
 
@@ -205,7 +212,7 @@ describe('classify: this Node still throws the captured shapes', () => {
       const error = await clients[c.runtime as 'node-undici' | 'node-fetch'](port, c.scenario);
       assert.ok(error, 'the request failed');
       assert.deepEqual(samePorts(toShape(error)), samePorts(c.error));
-      assert.equal(classify(error, false, WHERE).kind, expectedKind(c));
+      assert.equal(classify(error, attemptSignal(false), WHERE).kind, expectedKind(c));
     });
   }
 });

@@ -43,13 +43,20 @@ function detail(error: unknown): string {
   return String(error);
 }
 
+/** True for the reason of a signal aborted by a timeout (a TimeoutError). */
+export function isTimeout(reason: unknown): boolean {
+  return (reason as { name?: string } | undefined)?.name === 'TimeoutError';
+}
+
 /**
- * Maps any runtime's fetch/socket error to an `UpstreamError`. A `timedOut`
- * attempt is a timeout whatever the runtime reported.
+ * Maps any runtime's fetch/socket error to an `UpstreamError`. An attempt
+ * whose `signal` was aborted by a timeout is a timeout whatever the runtime
+ * reported.
  */
-export function classify(error: unknown, timedOut: boolean, where: string): UpstreamError {
+export function classify(error: unknown, signal: AbortSignal | undefined, where: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const text = describe(error);
+  const timedOut = signal?.aborted === true && isTimeout(signal.reason);
   let kind: UpstreamErrorKind = 'protocol';
   if (timedOut || TIMEOUT.test(text)) kind = 'timeout';
   else if (CONNECT.test(text)) kind = 'connect';

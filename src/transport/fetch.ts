@@ -42,7 +42,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
           ...options.init,
         } as RequestInit);
       } catch (error) {
-        throw classify(error, signal.aborted && isTimeout(signal.reason), backend.id);
+        throw classify(error, signal, backend.id);
       }
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
     },
@@ -68,8 +68,4 @@ export function onlyDecoded(headers: Headers, decodes: ReadonlySet<string>): Hea
   const out = new Headers(headers);
   out.set('accept-encoding', value);
   return out;
-}
-
-export function isTimeout(reason: unknown): boolean {
-  return (reason as { name?: string } | undefined)?.name === 'TimeoutError';
 }

@@ -1,7 +1,6 @@
 import { Agent } from 'undici';
 import type { Backend } from '../core/types.ts';
 import { classify } from './classify.ts';
-import { isTimeout } from './fetch.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 /** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
@@ -50,7 +49,7 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
         const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
         return { ...head, body };
       } catch (error) {
-        throw classify(error, signal.aborted && isTimeout(signal.reason), backend.id);
+        throw classify(error, signal, backend.id);
       }
     },
     close: () => agent.close(),
