@@ -5,6 +5,7 @@ import { createLogger } from '../src/core/log.ts';
 import { durableObjectStorageStore } from '../src/storage/durable-object-storage.ts';
 import type { StateDocuments, StateKey, VersionedKey } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
+import { alarmAt } from '../src/health/schedule.ts';
 
 import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
 
@@ -13,7 +14,7 @@ const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, rep
 /**
  * The authority for shared state at the edge: the `backends` and `health`
  * documents, fleet-wide counters, and the health rounds, which its alarm runs
- * every `health_check.interval` (more often than cron's one minute) and re-arms.
+ * when the earliest check is due (more often than cron's one minute) and re-arms.
  */
 export class SwitchyardState extends DurableObject<Env> {
   private balancer: Promise<Balancer | undefined> | undefined;
@@ -62,16 +63,19 @@ export class SwitchyardState extends DurableObject<Env> {
     return { ok: true };
   }
 
-  /** Arms the health alarm if none is set (cron calls this, so a lost alarm comes back). Returns when it fires. */
+  /**
+   * Makes sure the health alarm is armed no later than the earliest due check
+   * (cron calls this, so a lost alarm comes back; a services write, so a new
+   * service's first checks run soon). Returns when it fires (0: nothing checks).
+   */
   async ensureAlarm(): Promise<number> {
     const at = await this.ctx.storage.getAlarm();
-    if (at !== null) return at;
     const b = await this.getBalancer();
-    if (!b) return 0;
+    if (!b) return at ?? 0;
     await b.settle();
-    const period = b.tickPeriodMs();
-    if (!Number.isFinite(period)) return 0;
-    const next = Date.now() + period;
+    const next = alarmAt(b.nextCheckAt(), Date.now());
+    if (next === undefined) return at ?? 0;
+    if (at !== null && at <= next) return at;
     await this.ctx.storage.setAlarm(next);
     return next;
   }
@@ -83,12 +87,14 @@ export class SwitchyardState extends DurableObject<Env> {
     return b.tick(force);
   }
 
+  /** Runs the checks that are due, then arms the alarm for the earliest next one. */
   async alarm(): Promise<void> {
     try {
       await this.runRound();
     } finally {
-      const period = (await this.getBalancer())?.tickPeriodMs() ?? Infinity;
-      if (Number.isFinite(period)) await this.ctx.storage.setAlarm(Date.now() + period);
+      const b = await this.getBalancer();
+      const next = b ? alarmAt(b.nextCheckAt(), Date.now()) : undefined;
+      if (next !== undefined) await this.ctx.storage.setAlarm(next);
     }
   }
 

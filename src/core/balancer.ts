@@ -4,6 +4,7 @@ import { ServiceSchema } from '../config/schema.ts';
 import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import type { Config, PoolSettings } from '../config/types.ts';
 import type { HealthProbe } from '../health/probe.ts';
+import { nextCheckAt } from '../health/schedule.ts';
 import type { Digest } from '../policies/types.ts';
 import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
@@ -54,8 +55,12 @@ export interface Balancer {
   fetchService(name: string, request: Request, info: RequestInfo, path: string): Promise<Response> | undefined;
   /** One round of active health checks of every service's servers that are due (with `force`: every server of every service); writes the health map once. */
   tick(force?: boolean): Promise<BalancerRound>;
-  /** How often `tick` is needed: the shortest interval of any service with checks (Infinity: none). */
-  tickPeriodMs(): number;
+  /**
+   * When the earliest periodic check of any service is due (epoch ms): the
+   * time to arm a timer or alarm for. -Infinity when a server was never
+   * checked, Infinity when no service has periodic checks.
+   */
+  nextCheckAt(): number;
   /** The figures `/api/stats` shows. */
   status(): Promise<StatusReport>;
   /** Brings the local copy of shared state up to date (API reads call it). */
@@ -229,7 +234,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       return svc ? ready(info).then(() => svc.fetch(request, info, path)) : undefined;
     },
     tick,
-    tickPeriodMs: () => Math.min(...[...services.values()].map((s) => s.tickPeriodMs())),
+    nextCheckAt: () =>
+      nextCheckAt([...services.values()].filter((s) => s.settings.healthCheck.enabled).map((s) => ({ ids: s.pool.backends.map((b) => b.id), records: state.healthOf(s.name) }))),
     async status() {
       await ready();
       return statusReport({ algorithm: config.algorithm, services: services.values(), specs: state.services.services, routes, totals, events, storage: state.storeName, startedAt, now: now() });

@@ -6,6 +6,7 @@
 import { createApp } from '../app.ts';
 import { createLogger } from '../core/log.ts';
 import { startDemoBackends } from '../demo/start.ts';
+import { startHealthTimer } from '../health/timer.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
 import { loadConfigOrExit } from './config.ts';
@@ -53,28 +54,19 @@ export async function runBalancer(d: Runtime): Promise<void> {
     ].join('\n'),
   );
 
-  // Health rounds every shortest interval of any service (services added at run time included);
-  // with none checking, look again each second.
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const runTick = async () => {
-    const period = balancer.tickPeriodMs();
-    if (Number.isFinite(period)) {
-      try {
-        await balancer.tick();
-      } catch (e) {
-        log.error('health round failed', { error: String(e) });
-      }
-    }
-    if (!stopping) timer = setTimeout(runTick, Number.isFinite(period) ? period : 1000);
-  };
-
+  // Health rounds, each when the earliest check is due (services added at run time included).
   let stopping = false;
-  void runTick();
+  const timer = startHealthTimer(balancer, {
+    now: Date.now,
+    setTimeout: (run, ms) => setTimeout(run, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    onError: (e) => log.error('health round failed', { error: String(e) }),
+  });
   d.onStopSignal(async (signal) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping: finishing in-flight requests', { signal });
-    clearTimeout(timer);
+    timer.stop();
     const force = setTimeout(() => d.exit(0), 10_000);
     (force as { unref?: () => void }).unref?.();
     await server.close();
