@@ -71,7 +71,7 @@ export class Service {
     this.deps = deps;
     this.records = new RuntimeTable(deps.now);
     this.totals = new Totals(deps.totals);
-    this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now);
+    this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now, () => this.settings.healthCheck.rise);
     this.health.onRecovered = (id) => this.guards.recovered(id);
     this.configure(settings, specs);
   }
