@@ -100,7 +100,10 @@ describe('admin API', () => {
       [{ url: 'ftp://x' }, [/^url: .*http.*, got "ftp:\/\/x"$/]],
       [{ host: '127.0.0.1', port: 9000, colour: 'red' }, [/colour/]],
       [{ host: '999.1.1.1', port: 9000 }, [/^host: must be a host name or IP address, got "999\.1\.1\.1"$/]],
-      [{ url: 'http://127.0.0.1:0' }, [/^url: must be an http\(s\) URL with a host and a port 1-65535, got "http:\/\/127\.0\.0\.1:0"$/]],
+      [{ host: 'a:b', port: 9000 }, [/^host: must be a host name or IP address, got "a:b"$/]],
+      [{ host: '127.0.0.1', port: 0 }, [/^port: must be an integer 1-65535, got 0$/]],
+      [{ url: 'http://127.0.0.1:0' }, [/^url: the port must be 1-65535, got "http:\/\/127\.0\.0\.1:0"$/]],
+      [{ url: 'http://[/' }, [/^url: not a valid URL, got "http:\/\/\[\/"$/]],
       [{ host: '127.0.0.1', port: 9000, name: 'x'.repeat(201) }, [/^name: must be at most 200 characters/]],
       [{ url: a.url }, []],
     ];

@@ -3,7 +3,7 @@ import { problemLine, problemsOf } from '../config/issues.ts';
 import { RoutesSchema } from '../config/route-schema.ts';
 import { ServiceSchema } from '../config/schema.ts';
 import { section } from '../config/fields.ts';
-import { ServerSchema, weight } from '../config/server.ts';
+import { ServerSchema, serverHost, weight } from '../config/server.ts';
 
 /** `POST /api/servers`: the same server schema as the config file's `servers`. */
 export const NewServerBody = ServerSchema;
@@ -20,8 +20,6 @@ export const ServiceBody = ServiceSchema;
 /** `PUT /api/routes`: the whole list, as the config file's `routes`. */
 export const RoutesBody = RoutesSchema;
 
-const hostName = v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address'));
-
 /** Seed 003's container, as its orchestrator registers it (`host` is ours: where the port is published). */
 export const ContainerSchema = section({
   container_id: v.pipe(v.union([v.string(), v.number()], 'must be a string'), v.transform(String), v.minLength(1, 'must not be empty')),
@@ -29,7 +27,7 @@ export const ContainerSchema = section({
   port: v.pipe(v.number('must be an integer 1-65535'), v.integer('must be an integer 1-65535'), v.minValue(1, 'must be an integer 1-65535'), v.maxValue(65535, 'must be an integer 1-65535')),
   image_id: v.pipe(v.union([v.string(), v.number()], 'must be the image id'), v.transform(String)),
   status: v.optional(v.pipe(v.string('must be a string'), v.maxLength(64, 'must be at most 64 characters')), 'running'),
-  host: v.optional(hostName, '127.0.0.1'),
+  host: v.optional(serverHost, '127.0.0.1'),
 });
 
 /** `POST /api/v1/services/{image_id}/register`: the image's containers. */

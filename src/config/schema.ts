@@ -4,7 +4,7 @@ import { storeNames } from '../storage/registry.ts';
 import { bytes, integer, objectOnly, positiveDuration, section } from './fields.ts';
 import { poolEntries } from './pool-schema.ts';
 import { RoutesSchema } from './route-schema.ts';
-import { ServerSchema } from './server.ts';
+import { ServerSchema, serverHost } from './server.ts';
 import { serviceName } from './service-name.ts';
 
 const names = algorithmNames.join(', ');
@@ -23,7 +23,7 @@ export type ServiceInput = v.InferOutput<typeof ServiceSchema>;
 export const FileSchema = section({
   load_balancer: v.optional(
     section({
-      host: v.optional(v.pipe(v.string('must be a host name or IP address'), v.minLength(1, 'must not be empty'))),
+      host: v.optional(serverHost),
       port: v.optional(integer(0, 65535, 'an integer 0-65535 (0: any free port)')),
       algorithm: v.optional(algorithm),
       header_timeout: v.optional(positiveDuration),

@@ -49,12 +49,34 @@ export function serverAddress(url: string): ServerAddress {
   return { id: `${host.includes(':') ? `[${host}]` : host}:${port}`, url: `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`, host, port };
 }
 
-const hasAddress = (url: string) => urlProblem(url) === undefined;
-
 /** `http://HOST:PORT` for seed 004's `{host, port}` (an IPv6 host bracketed). */
 export function hostPortUrl(host: string, port: number): string {
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }
+
+const HOST_CHARACTERS = /^[A-Za-z0-9.\-_:[\]]+$/;
+
+/**
+ * A host name or IP address that a URL can hold: `999.1.1.1`, `[`, `a:b`
+ * and the like are `must be a host name or IP address`. An IPv6 address may
+ * come with or without brackets.
+ */
+export const serverHost = v.pipe(
+  v.string('must be a host name or IP address'),
+  v.regex(HOST_CHARACTERS, 'must be a host name or IP address'),
+  v.check((h) => !HOST_CHARACTERS.test(h) || urlProblem(hostPortUrl(h, 80)) === undefined, 'must be a host name or IP address'),
+);
+
+/** An http(s) URL a backend can have; otherwise the reason (`url: the port must be 1-65535, got "http://a:0"`). */
+const serverUrl = v.pipe(
+  v.string('must be an http(s) URL'),
+  v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed || !/^https?:\/\//i.test(dataset.value)) return;
+    const problem = urlProblem(dataset.value);
+    if (problem) addIssue({ message: problem });
+  }),
+);
 
 const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
   v.pipe(v.number(`must be ${what}`), v.integer(`must be ${what}`), v.minValue(min, `must be ${what}`), v.maxValue(max, `must be ${what}`));
@@ -70,24 +92,8 @@ const common = {
 /** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. The same in config files and `POST /api/servers`. */
 export const ServerSchema = v.union(
   [
-    v.pipe(
-      section({
-        host: v.pipe(v.string('must be a host name or IP address'), v.regex(/^[A-Za-z0-9.\-_:[\]]+$/, 'must be a host name or IP address')),
-        port: integer(1, 65535),
-        ...common,
-      }),
-      // A host the character rule lets through but no URL can hold (999.1.1.1, "[", a:b) is named as the host.
-      // (Only once the port itself is valid: a bad port is the port's problem.)
-      v.forward(v.check((s) => !(Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535) || hasAddress(hostPortUrl(s.host, s.port)), 'must be a host name or IP address'), ['host']),
-    ),
-    section({
-      url: v.pipe(
-        v.string('must be an http(s) URL'),
-        v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
-        v.check((s) => !/^https?:\/\//i.test(s) || hasAddress(s), 'must be an http(s) URL with a host and a port 1-65535'),
-      ),
-      ...common,
-    }),
+    section({ host: serverHost, port: integer(1, 65535), ...common }),
+    section({ url: serverUrl, ...common }),
   ],
   'must be {"host", "port"} or {"url"}',
 );
