@@ -261,3 +261,46 @@ describe('proxy path against real backends', () => {
     assert.notEqual(reset.split(';')[0], cookie);
   });
 });
+
+describe('one normalised path, routed and forwarded', () => {
+  let a: TestBackend;
+  before(async () => {
+    a = await startBackend('A');
+  });
+  after(async () => {
+    await a.close();
+  });
+  beforeEach(() => {
+    a.hits = { total: 0, byMethod: {}, paths: [] };
+  });
+
+  it('routes an admin path with repeated slashes to the admin API, never to a backend', async () => {
+    const { app } = make(testConfig([a.url]));
+    const add = await app.request('http://localhost//api//servers', { method: 'POST', body: JSON.stringify({ url: 'http://127.0.0.1:9' }) }, local);
+    assert.equal(add.status, 201);
+    const stats = await app.request('http://localhost//api/stats', {}, local);
+    assert.equal(stats.status, 200);
+    assert.equal(((await stats.json()) as { total_servers: number }).total_servers, 2);
+    assert.equal(a.hits.total, 0);
+  });
+
+  it('forwards the path it routed by: slashes merged, dot segments resolved, the query as sent', async () => {
+    const { app } = make(testConfig([a.url]));
+    const res = await app.request('http://localhost//echo//x/./?q=//a/../b', {}, local);
+    const body = (await res.json()) as { path: string; query: string };
+    assert.deepEqual([body.path, body.query], ['/echo/x/', '?q=//a/../b']);
+  });
+
+  it('answers 400, reaching no server, for a path whose ".." climbs above the root', async () => {
+    const { app } = make(testConfig([a.url]));
+    // A Request built here has its URL parsed already (dots resolved at the root); a runtime's
+    // server may hand the target on as sent, as Deno's does.
+    const sent = { url: 'http://localhost/a/../../api/servers', method: 'GET', headers: new Headers() } as Request;
+    const res = await app.fetch(sent, local);
+    assert.equal(res.status, 400);
+    const p = (await res.json()) as { detail: string; errors: string[] };
+    assert.match(p.detail, /climbs above the root/);
+    assert.deepEqual(p.errors, ['(path): "/a/../../api/servers"']);
+    assert.equal(a.hits.total, 0);
+  });
+});

@@ -1,11 +1,13 @@
 import { Hono } from 'hono/tiny';
 import type { Context } from 'hono';
+import { getPath } from 'hono/utils/url';
 import type { Digest } from './policies/types.ts';
 import type { Hmac } from './core/types.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer, type BalancerRound } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
-import { problemResponse } from './core/problems.ts';
+import { normalizeUrl, requestAt } from './core/path.ts';
+import { badRequest, problemResponse } from './core/problems.ts';
 import type { Config } from './config/types.ts';
 import { createStore } from './storage/registry.ts';
 import type { StateStore } from './storage/types.ts';
@@ -42,7 +44,9 @@ export interface Platform {
 
 /**
  * The whole balancer as one Hono app: the admin API under `config.admin.prefix`,
- * the balancer's own `/health`, and every other request proxied.
+ * the balancer's own `/health`, and every other request proxied. Every request
+ * is routed and forwarded by one normalised path (`normalizePath`: repeated
+ * slashes merged, dot segments resolved), or refused with 400.
  */
 export function createApp(platform: Platform): { app: Hono; balancer: Balancer } {
   const { config } = platform;
@@ -59,7 +63,20 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     hmac: platform.hmac,
     snapshotTtlMs: platform.snapshotTtlMs,
   });
-  const app = new Hono();
+  // The normalised URL of each request whose path the client spelled otherwise (set in `fetch` below):
+  // Hono routes by it, and the balancer gets the request at it. The request object itself stays the
+  // runtime's own, which its connection info (the client address) is looked up by.
+  const normalised = new WeakMap<Request, string>();
+  const app = new Hono({
+    getPath: (request) => {
+      const url = normalised.get(request);
+      return getPath(url === undefined ? request : ({ url } as Request));
+    },
+  });
+  const forwarded = (c: Context) => {
+    const url = normalised.get(c.req.raw);
+    return url === undefined ? c.req.raw : requestAt(c.req.raw, url);
+  };
   app.onError((error, c) => {
     log.error('unhandled error', { path: c.req.path, error: String(error) });
     return problemResponse({ type: 'urn:switchyard:problem:internal', title: 'Internal error', status: 500, detail: 'The balancer failed to handle this request; see its log.', instance: c.req.path });
@@ -72,18 +89,19 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   // /{path} and the query. It is traffic, not administration: outside the admin API and its write rules.
   const proxyBase = `${prefix}/v1/proxy/`;
   const viaGateway = (c: Context) => {
-    const url = new URL(c.req.url);
+    const url = new URL(normalised.get(c.req.raw) ?? c.req.url);
     const rest = url.pathname.slice(proxyBase.length);
     const slash = rest.indexOf('/');
     const name = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
     const path = (slash < 0 ? '/' : rest.slice(slash)) + url.search;
     return (
-      balancer.fetchService(name, c.req.raw, info(c), path) ??
+      balancer.fetchService(name, forwarded(c), info(c), path) ??
       problemResponse({ type: 'urn:switchyard:problem:no-service', title: 'No such service', status: 404, detail: `No service ${JSON.stringify(name)} is registered.`, instance: url.pathname })
     );
   };
   app.all(`${proxyBase}:image_id`, viaGateway);
   app.all(`${proxyBase}:image_id/*`, viaGateway);
+
 
   app.route(
     prefix,
@@ -107,6 +125,14 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     return c.json({ status, healthy_servers: s.healthy_servers, total_servers: s.total_servers, uptime: s.uptime }, s.healthy_servers ? 200 : 503);
   });
 
-  app.all('*', (c) => balancer.fetch(c.req.raw, info(c)));
+  app.all('*', (c) => balancer.fetch(forwarded(c), info(c)));
+
+  const route = app.fetch;
+  app.fetch = (request, ...rest) => {
+    const n = normalizeUrl(request.url);
+    if (!n.ok) return problemResponse(badRequest(`The request path is refused: ${n.reason}.`, [`(path): ${JSON.stringify(n.path)}`]));
+    if (n.url !== request.url) normalised.set(request, n.url);
+    return route(request, ...rest);
+  };
   return { app, balancer };
 }
