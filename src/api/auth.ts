@@ -17,16 +17,21 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-function denied(status: 401 | 403, detail: string): Response {
+const REALM = 'Bearer realm="switchyard"';
+
+function denied(status: 401 | 403, detail: string, challenge?: string): Response {
   return problemResponse(
     { type: 'urn:switchyard:problem:unauthorized', title: status === 401 ? 'Unauthorized' : 'Forbidden', status, detail },
-    status === 401 ? { 'www-authenticate': 'Bearer realm="switchyard"' } : undefined,
+    challenge ? { 'www-authenticate': challenge } : undefined,
   );
 }
 
 /**
  * Guards writes (every method but GET, HEAD, OPTIONS). With a token set, a
- * write needs `Authorization: Bearer TOKEN`; with none, only loopback clients may write.
+ * write needs `Authorization: Bearer TOKEN`: none (or another scheme) gets 401
+ * with `WWW-Authenticate: Bearer realm="switchyard"`, a wrong one 401 with
+ * `error="invalid_token"` (RFC 6750 §3). With none set, only loopback clients
+ * may write (403 for others), and with `tokenRequired` nobody may (403).
  */
 export function requireWriteAccess(
   token: string | undefined,
@@ -37,10 +42,11 @@ export function requireWriteAccess(
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
     if (token) {
-      const header = c.req.header('authorization') ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!given) return denied(401, 'This write needs "Authorization: Bearer <token>" (admin.token / LB_ADMIN_TOKEN).');
-      if (!(await safeEqual(given, token))) return denied(403, 'The bearer token does not match.');
+      const given = /^Bearer +(\S.*)$/i.exec(c.req.header('authorization') ?? '')?.[1].trim() ?? '';
+      if (!given) return denied(401, 'This write needs "Authorization: Bearer <token>" (admin.token / LB_ADMIN_TOKEN).', REALM);
+      if (!(await safeEqual(given, token))) {
+        return denied(401, 'The bearer token does not match admin.token (LB_ADMIN_TOKEN).', `${REALM}, error="invalid_token", error_description="the token does not match"`);
+      }
       return next();
     }
     if (tokenRequired) {

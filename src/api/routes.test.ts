@@ -134,7 +134,7 @@ describe('admin API', () => {
     const body = json({ host: '127.0.0.1', port: b.port });
     assert.equal((await locked.request('/api/servers', body, local)).status, 401);
     const wrong = { ...body, headers: { ...body.headers, authorization: 'Bearer nope' } };
-    assert.equal((await locked.request('/api/servers', wrong, local)).status, 403);
+    assert.equal((await locked.request('/api/servers', wrong, local)).status, 401);
     const right = { ...body, headers: { ...body.headers, authorization: 'Bearer s3cret' } };
     assert.equal((await locked.request('/api/servers', right, remote)).status, 201);
   });

@@ -38,7 +38,10 @@
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = await res.json().catch(() => ({}));
-    if ((res.status === 401 || res.status === 403) && method !== 'GET') {
+    // 401: the token is missing or wrong, so asking for it helps. A 403 (not from loopback, another
+    // site, a host name not allowed) no token changes: its detail is shown as the error.
+    if (res.status === 401 && method !== 'GET') {
+      sessionStorage.removeItem('switchyard-token');
       const given = prompt(`${data.detail || 'This change needs the admin token.'}\n\nAdmin token (kept for this browser session only):`);
       if (given) {
         sessionStorage.setItem('switchyard-token', given);
