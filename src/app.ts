@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { Digest } from './policies/types.ts';
 import type { Hmac } from './core/types.ts';
+import { refuseForeignHosts } from './api/auth.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer, type BalancerRound } from './core/balancer.ts';
 import { createLogger, type Logger } from './core/log.ts';
@@ -46,7 +47,8 @@ export interface Platform {
  * The whole balancer as one Hono app: the admin API under `config.admin.prefix`,
  * the balancer's own `/health`, and every other request proxied. Every request
  * is routed and forwarded by one normalised path (`normalizePath`: repeated
- * slashes merged, dot segments resolved), or refused with 400.
+ * slashes merged, dot segments resolved), or refused with 400. With no admin
+ * token (and none required), the admin API answers only for its own host names.
  */
 export function createApp(platform: Platform): { app: Hono; balancer: Balancer } {
   const { config } = platform;
@@ -102,6 +104,14 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   app.all(`${proxyBase}:image_id`, viaGateway);
   app.all(`${proxyBase}:image_id/*`, viaGateway);
 
+  // DNS rebinding: with no token, a page on a name pointed at 127.0.0.1 would otherwise read and
+  // (from loopback) write here. At the edge a token is required for writes, and the platform only
+  // delivers requests for the Worker's own host names.
+  if (!config.admin.token && !platform.tokenRequired) {
+    const guard = refuseForeignHosts(config.host, config.admin.allowedHosts);
+    app.use(prefix, guard);
+    app.use(`${prefix}/*`, guard);
+  }
 
   app.route(
     prefix,

@@ -59,6 +59,57 @@ export function requireWriteAccess(
   };
 }
 
+/** A Host header's name: lower case, without its port or a final dot; an IPv6 literal keeps its brackets. */
+export function hostName(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end < 0 ? h : h.slice(0, end + 1);
+  }
+  return h.replace(/:\d*$/, '').replace(/\.$/, '');
+}
+
+const WILDCARD = new Set(['', '0.0.0.0', '::', '[::]']);
+const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/;
+
+/**
+ * Whether the admin API answers a request for `host` (a Host header) when no
+ * token is set, so that a page on a name the attacker points at 127.0.0.1
+ * (DNS rebinding) cannot use it: `localhost`, `127.0.0.1`, `[::1]`, the listen
+ * address (`listenHost`; listening on every address, any IP literal, since no
+ * DNS name is involved), and the names in `allowed` (`admin.allowed_hosts`).
+ */
+export function isAdminHost(host: string, listenHost: string, allowed: readonly string[]): boolean {
+  const name = hostName(host);
+  if (name === 'localhost' || name === '127.0.0.1' || name === '[::1]') return true;
+  const listen = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost.toLowerCase()}]` : listenHost.toLowerCase();
+  if (WILDCARD.has(listen) ? IP_LITERAL.test(name) : name === listen) return true;
+  return allowed.some((a) => hostName(a) === name);
+}
+
+/**
+ * Refuses, with 403 problem+json naming the host and the setting, an admin
+ * request (a read too) whose Host `isAdminHost` does not accept. Meant for
+ * when no token is set: a token is what a rebinding page does not have.
+ */
+export function refuseForeignHosts(listenHost: string, allowed: readonly string[]): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    if (isAdminHost(host, listenHost, allowed)) return next();
+    const name = hostName(host);
+    return problemResponse({
+      type: 'urn:switchyard:problem:host-not-allowed',
+      title: 'Host not allowed',
+      status: 403,
+      detail:
+        `No admin token is set, so the admin API answers only for localhost, 127.0.0.1, [::1], the listen address and admin.allowed_hosts ` +
+        `(a guard against DNS rebinding), and Host ${JSON.stringify(name)} is none of them. Add ${JSON.stringify(name)} to admin.allowed_hosts, or set admin.token (LB_ADMIN_TOKEN).`,
+      host: name,
+      errors: [`Host: not in admin.allowed_hosts, got ${JSON.stringify(host)}`],
+    });
+  };
+}
+
 /**
  * Refuses admin writes a browser sends from another site (CSRF): a write that
  * carries an `Origin` whose host is not this balancer's and which is not among

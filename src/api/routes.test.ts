@@ -140,7 +140,9 @@ describe('admin API', () => {
   });
 
   it('refuses browser writes from another site (CSRF), even from loopback without a token', async () => {
-    const from = (origin: string, config = testConfig([a.url])) => {
+    // lb.test is the balancer's own name here (admin.allowed_hosts), so only the Origin is foreign.
+    const own = { prefix: '/api', allowedHosts: ['lb.test'] };
+    const from = (origin: string, config = testConfig([a.url], { admin: own })) => {
       const req = json({ url: 'http://127.0.0.1:9' });
       return make(config).request('http://lb.test/api/servers', { ...req, headers: { ...req.headers, 'content-type': 'text/plain', origin } }, local);
     };
@@ -149,7 +151,7 @@ describe('admin API', () => {
     assert.match(((await evil.json()) as { detail: string }).detail, /"https:\/\/evil\.example".*cors\.origins/);
     assert.equal((await from('null')).status, 403, 'an opaque origin is another site');
     assert.equal((await from('http://lb.test')).status, 201, 'the dashboard on the same origin writes');
-    assert.equal((await from('https://ops.example.com', testConfig([a.url], { corsOrigins: ['https://ops.example.com'] }))).status, 201);
+    assert.equal((await from('https://ops.example.com', testConfig([a.url], { admin: own, corsOrigins: ['https://ops.example.com'] }))).status, 201);
     const cli = make(testConfig([a.url]));
     assert.equal((await cli.request('/api/servers', json({ url: 'http://127.0.0.1:9' }), local)).status, 201, 'no Origin: not a browser, allowed');
   });
