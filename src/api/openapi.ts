@@ -18,8 +18,15 @@ const write = (summary: string, more: Record<string, unknown>, responses: Record
   summary,
   security: auth,
   ...more,
-  responses: { ...responses, 401: problemOf('Token missing.'), 403: problemOf('Token wrong, not from loopback, or a cross-site browser write.') },
+  responses: {
+    ...responses,
+    401: problemOf('Token missing or wrong (a token is set): `WWW-Authenticate: Bearer realm="switchyard"`, with `error="invalid_token"` for a wrong one.'),
+    403: problemOf('No token is set and the client is not on loopback (at the edge: no token is set at all), a cross-site browser write, or a host name not allowed.'),
+  },
 });
+/** The 403 any admin route answers when no token is set and the Host is not one of the balancer's own names. */
+const hostRefused = problemOf('Host name not allowed: no token is set, and Host is not localhost, 127.0.0.1, [::1], the listen address or in `admin.allowed_hosts` (DNS rebinding guard).');
+const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 /** The server routes of one service under `base` (`/servers` for the default service). */
 function serverPaths(base: string, params: unknown[]): Record<string, unknown> {
@@ -74,12 +81,19 @@ export function openApi(prefix: string): Record<string, unknown> {
     '/dashboard': html('The live dashboard (HTML)'),
     '/docs': html('This document as a page'),
   };
+  for (const [path, item] of Object.entries(paths)) {
+    if (path.startsWith('/v1/proxy/')) continue; // traffic, not administration
+    for (const method of METHODS) {
+      const op = (item as Record<string, { responses?: Record<string, unknown> }>)[method];
+      if (op?.responses) op.responses[403] ??= hostRefused;
+    }
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'Switchyard admin API',
       version: VERSION,
-      description: 'Statistics, health, services, routes and runtime server management. Reads are open; writes need `Authorization: Bearer TOKEN` when a token is set, else come from loopback only (at the edge, a token is always required).',
+      description: 'Statistics, health, services, routes and runtime server management. Reads are open; writes need `Authorization: Bearer TOKEN` when a token is set, else come from loopback only (at the edge, a token is always required). With no token set, every route answers only for the host names localhost, 127.0.0.1, [::1], the listen address and `admin.allowed_hosts`.',
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
