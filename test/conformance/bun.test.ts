@@ -1,5 +1,7 @@
+import { runAdminGuardConformance } from './admin-guard-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('bun', processStarter('bun'));
 runServicesConformance('bun', processStarter('bun'));
+runAdminGuardConformance('bun', processStarter('bun'), { dotsResolvedByServer: "Bun.serve resolves dot segments (a '..' above the root at the root) before the app sees the URL" });

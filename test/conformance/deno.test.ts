@@ -1,3 +1,4 @@
+import { runAdminGuardConformance } from './admin-guard-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
@@ -5,3 +6,4 @@ runConformance('deno', processStarter('deno'), {
   skip: { gzipPassthrough: "Deno's fetch always decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt" },
 });
 runServicesConformance('deno', processStarter('deno'));
+runAdminGuardConformance('deno', processStarter('deno'));

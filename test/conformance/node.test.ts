@@ -1,5 +1,7 @@
+import { runAdminGuardConformance } from './admin-guard-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('node', processStarter('node'));
 runServicesConformance('node', processStarter('node'));
+runAdminGuardConformance('node', processStarter('node'), { dotsResolvedByServer: "@hono/node-server resolves dot segments (a '..' above the root at the root) before the app sees the URL" });

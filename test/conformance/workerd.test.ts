@@ -1,4 +1,5 @@
 import { startMiniflare } from '../fixtures/worker.ts';
+import { runAdminGuardConformance } from './admin-guard-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 
@@ -37,3 +38,4 @@ runConformance('workerd (Durable Object state)', workerd(), { config: { storage:
 runConformance('workerd (KV state, rounds by cron)', workerd(200), { config: { storage: 'kv' }, skip });
 runServicesConformance('workerd (Durable Object state)', workerd(), { storage: 'durable_object' });
 runServicesConformance('workerd (KV state, rounds by cron)', workerd(200), { storage: 'kv' });
+runAdminGuardConformance('workerd', workerd(), { skip: { hostNames: 'a Worker needs a token for every write, and Cloudflare delivers it only the requests for its own host names' }, dotsResolvedByServer: "workerd resolves dot segments (a '..' above the root at the root) before the Worker sees the URL" });
