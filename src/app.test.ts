@@ -303,4 +303,11 @@ describe('one normalised path, routed and forwarded', () => {
     assert.deepEqual(p.errors, ['(path): "/a/../../api/servers"']);
     assert.equal(a.hits.total, 0);
   });
+
+  it("proxies /stats like any path outside the admin prefix: the statistics are at /api/stats", async () => {
+    const { app } = make(testConfig([a.url]));
+    const res = await app.request('/stats', {}, local);
+    assert.equal(((await res.json()) as { handled_by: string }).handled_by, 'A');
+    assert.deepEqual(a.hits.paths, ['/stats']);
+  });
 });
