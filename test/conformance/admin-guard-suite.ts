@@ -149,7 +149,7 @@ export function runAdminGuardConformance(name: string, start: Starter, options: 
       assert.deepEqual(received(), []);
     });
 
-    it('forwards the normalised path, and answers 400 for a ".." above the root', async () => {
+    it('forwards the normalised path (a body too), and answers 400 for a ".." above the root', async () => {
       const cases: Array<[string, string]> = [
         ['/a//b///c?x=/../y', '/a/b/c?x=/../y'],
         ['//x/../echo/./', '/echo/'],
@@ -162,6 +162,11 @@ export function runAdminGuardConformance(name: string, start: Starter, options: 
         assert.equal(r.status, 200, `${sent}: ${r.body}`);
         assert.equal(json(r).target, want, sent);
       }
+      backend.requests.length = 0;
+      const post = await raw(lb.port, ['POST //upload/./x HTTP/1.1', `Host: ${own()}`, 'Content-Type: text/plain'], 'a body that travels too');
+      assert.equal(post.status, 200, post.body);
+      assert.equal(json(post).target, '/upload/x');
+      assert.equal(Buffer.from(backend.requests[0].body).toString(), 'a body that travels too', 'the body goes with the request at its new path');
       backend.requests.length = 0;
       for (const sent of ['/../api/servers', '/a/../../api/servers']) {
         const r = await raw(lb.port, [`GET ${sent} HTTP/1.1`, `Host: ${own()}`]);
