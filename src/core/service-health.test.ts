@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { startBackend } from '../../test/fixtures/backends.ts';
+import { DEFAULT_SERVICE } from '../config/service-name.ts';
+import { validateConfig } from '../config/validate.ts';
 import { observePassive } from '../health/observe.ts';
+import type { HealthProbe } from '../health/probe.ts';
+import { memoryStore } from '../storage/memory.ts';
+import { fetchTransport } from '../transport/fetch.ts';
+import { createBalancer } from './balancer.ts';
 import { RuntimeTable } from './records.ts';
 import { PASSIVE_MARK_MS, ServiceHealth } from './service-health.ts';
 import type { HealthRecord } from './types.ts';
@@ -123,5 +130,34 @@ describe('ServiceHealth: a round folds the marks in', () => {
     health.markPassive(ID, observePassive(map[ID], 'connect refused', T)); // a request is refused meanwhile
     health.clearMarks(); // the round ends
     assert.equal(health.record(ID)?.status, 'unhealthy');
+  });
+});
+
+describe('ServiceHealth: a refusal while a round runs, with a real balancer and backends', () => {
+  it('the server stays down when the round that was probing ends', async () => {
+    const [a, b] = await Promise.all([startBackend('A'), startBackend('B')]);
+    try {
+      const r = validateConfig({ servers: [{ url: a.url }, { url: b.url }], health_check: { enabled: true, rise: 2, fall: 2 }, log_level: 'silent', access_log: 'off' }, () => 'test');
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      // A probe held open until the test lets the round finish: every check passes.
+      let release!: () => void;
+      const gate = new Promise<void>((res) => (release = res));
+      let held = true;
+      const probe: HealthProbe = { check: async () => (held && (await gate), { ok: true, status: 200, latencyMs: 1 }) };
+      const balancer = createBalancer({ config: r.config, store: memoryStore(), transport: fetchTransport(), probe });
+      const status = () => balancer.services.get(DEFAULT_SERVICE)!.health.record(b.id)?.status;
+      held = false;
+      await balancer.tick(); // both checked once: healthy
+      held = true;
+      const round = balancer.tick(true); // a round starts, its probes held
+      await b.kill();
+      for (let i = 0; i < 2; i++) assert.equal((await balancer.fetch(new Request('http://lb/echo'), { clientIp: '127.0.0.1' })).status, 200);
+      assert.equal(status(), 'unhealthy', 'the refusal marked it down');
+      release();
+      await round;
+      assert.equal(status(), 'unhealthy', 'still down after the round it came in during');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
