@@ -1,10 +1,11 @@
 import type { PoolSettings } from '../config/types.ts';
+import { attemptTimedOut, classify, duration } from '../transport/classify.ts';
 import type { Transport, UpstreamResponse } from '../transport/types.ts';
 import type { Exchange } from './exchange.ts';
 import type { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
 import type { BackendRuntime, RuntimeTable } from './records.ts';
-import { UpstreamError, type Backend } from './types.ts';
+import type { Backend, UpstreamError } from './types.ts';
 
 /** How one attempt ended. */
 export type Outcome =
@@ -47,7 +48,11 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   // One controller per attempt, aborted by the timeout or by the client going away.
   // (Not AbortSignal.any: on Node 20 it is slow and keeps signals alive.)
   const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(new DOMException(`no response within ${config.timeoutMs} ms`, 'TimeoutError')), config.timeoutMs);
+  let timedOut = false;
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no response headers within ${duration(config.timeoutMs)}`, 'TimeoutError'));
+  }, config.timeoutMs);
   const onClientAbort = follow(x.request.signal, controller);
   try {
     const response = await d.transport.send({ method: x.request.method, path: x.path, headers: x.headers, body: x.body.next() }, backend, controller.signal);
@@ -70,7 +75,9 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
     record.awaiting--;
     record.inFlight--;
     if (x.request.signal.aborted) return { kind: 'client_gone' };
-    const error = e instanceof UpstreamError ? e : new UpstreamError('protocol', String(e));
+    const classified = classify(e, controller.signal, backend.id);
+    // Its own time limit ran out: say which, whatever words the runtime chose.
+    const error = timedOut && classified.kind === 'timeout' ? attemptTimedOut(backend.id, config.timeoutMs, e) : classified;
     const t = now();
     record.errors++;
     record.lastError = { at: t, message: error.message };

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, errors } from 'undici';
 import { UpstreamError, type UpstreamErrorKind } from '../core/types.ts';
-import { classify } from './classify.ts';
+import { attemptTimedOut, classify, invalidResponse, upstreamMessage } from './classify.ts';
 import { CAPTURED, type CapturedError, type ErrorShape, type Runtime, type Scenario } from './classify.fixtures.ts';
 
 const WHERE = '127.0.0.1:9001';
@@ -97,40 +97,62 @@ describe('classify: every real error shape gets its kind', () => {
   });
 });
 
-describe('classify: the message is readable', () => {
+describe('classify: the message is a sentence naming the backend', () => {
   const pick = (runtime: Runtime, scenario: Scenario) => rebuild(CAPTURED.find((c) => c.runtime === runtime && c.scenario === scenario)!.error);
   const table: Array<[string, Error, boolean, string]> = [
-    ['undici timeout (a DOMException, numeric code 23)', pick('node-undici', 'timeout'), true, 'timeout error from 127.0.0.1:9001: The operation was aborted due to timeout'],
-    ['Bun timeout', pick('bun', 'timeout'), true, 'timeout error from 127.0.0.1:9001: The operation timed out.'],
-    ['Node fetch refused: the cause’s code', pick('node-fetch', 'refused'), false, 'connect error from 127.0.0.1:9001: ECONNREFUSED'],
-    ['undici closed: its code', pick('node-undici', 'closed-before-response'), false, 'reset error from 127.0.0.1:9001: UND_ERR_SOCKET'],
-    ['Bun reset: its code', pick('bun', 'reset-before-response'), false, 'reset error from 127.0.0.1:9001: ECONNRESET'],
+    ['undici timeout (a DOMException, numeric code 23)', pick('node-undici', 'timeout'), true, 'timeout: no response headers from 127.0.0.1:9001 in time (The operation was aborted due to timeout)'],
+    ['Bun timeout', pick('bun', 'timeout'), true, 'timeout: no response headers from 127.0.0.1:9001 in time (The operation timed out.)'],
+    ['Node fetch refused: the cause’s code', pick('node-fetch', 'refused'), false, 'connect: could not connect to 127.0.0.1:9001 (ECONNREFUSED)'],
+    ['undici closed: its words, not its UND_ERR_ code', pick('node-undici', 'closed-before-response'), false, 'reset: 127.0.0.1:9001 closed the connection before a complete response (other side closed)'],
+    ['Bun reset: its code', pick('bun', 'reset-before-response'), false, 'reset: 127.0.0.1:9001 closed the connection before a complete response (ECONNRESET)'],
     [
       'Deno refused: the cause’s words, not "fetch failed"',
       pick('deno', 'refused'),
       false,
-      'connect error from 127.0.0.1:9001: error sending request for url (http://127.0.0.1:45935/x): client error (Connect): tcp connect error: Connection refused (os error 111)',
+      'connect: could not connect to 127.0.0.1:9001 (error sending request for url (http://127.0.0.1:45935/x): client error (Connect): tcp connect error: Connection refused (os error 111))',
     ],
-    ['Deno mid-body', pick('deno', 'reset-mid-response'), false, 'reset error from 127.0.0.1:9001: error reading a body from connection'],
-    ['workerd', pick('workerd', 'refused'), false, 'reset error from 127.0.0.1:9001: Network connection lost.'],
-    ['an AbortError (numeric code 20)', new DOMException('This operation was aborted', 'AbortError'), false, 'protocol error from 127.0.0.1:9001: This operation was aborted'],
-    ['an error with no message: its name', Object.assign(new Error(''), { name: 'HeadersOverflowError' }), false, 'protocol error from 127.0.0.1:9001: HeadersOverflowError'],
-    ['a thrown string', 'boom' as unknown as Error, false, 'protocol error from 127.0.0.1:9001: boom'],
+    ['Deno mid-body', pick('deno', 'reset-mid-response'), false, 'reset: 127.0.0.1:9001 closed the connection before a complete response (error reading a body from connection)'],
+    ['workerd', pick('workerd', 'refused'), false, 'reset: 127.0.0.1:9001 closed the connection before a complete response (Network connection lost.)'],
+    ['an AbortError (numeric code 20): cancelled, no fault of the backend', new DOMException('This operation was aborted', 'AbortError'), false, 'protocol: the request to 127.0.0.1:9001 was cancelled (This operation was aborted)'],
+    ['an error with no message: its name', Object.assign(new Error(''), { name: 'HeadersOverflowError' }), false, 'protocol: 127.0.0.1:9001 sent an invalid response (HeadersOverflowError)'],
+    ['a thrown string', 'boom' as unknown as Error, false, 'protocol: 127.0.0.1:9001 sent an invalid response (boom)'],
   ];
   for (const [name, error, timedOut, message] of table) {
     it(name, () => assert.equal(classify(error, attemptSignal(timedOut), WHERE).message, message));
   }
 
-  it('no captured error ends in a bare number', () => {
+  it('no captured error ends in a bare number, and each starts with its kind and names the backend', () => {
     for (const c of CAPTURED) {
-      const { message } = classify(rebuild(c.error), attemptSignal(c.scenario === 'timeout'), WHERE);
-      assert.doesNotMatch(message, /: -?\d+$/, `${c.runtime} ${c.scenario}: ${message}`);
+      const { kind, message } = classify(rebuild(c.error), attemptSignal(c.scenario === 'timeout'), WHERE);
+      assert.doesNotMatch(message, /: -?\d+\)?$/, `${c.runtime} ${c.scenario}: ${message}`);
+      assert.ok(message.startsWith(`${kind}: `) && message.includes(WHERE), `${c.runtime} ${c.scenario}: ${message}`);
     }
   });
 
   it('an UpstreamError passes through as it is', () => {
-    const e = new UpstreamError('connect', 'connect error from a: ECONNREFUSED');
+    const e = new UpstreamError('connect', 'connect: could not connect to a');
     assert.equal(classify(e, attemptSignal(true), WHERE), e);
+  });
+});
+
+describe('upstream error messages, by kind', () => {
+  const table: Array<[string, string, string]> = [
+    ['connect', upstreamMessage('connect', WHERE, 'ECONNREFUSED'), 'connect: could not connect to 127.0.0.1:9001 (ECONNREFUSED)'],
+    ['reset', upstreamMessage('reset', WHERE, 'ECONNRESET'), 'reset: 127.0.0.1:9001 closed the connection before a complete response (ECONNRESET)'],
+    ['timeout, the runtime’s own limit', upstreamMessage('timeout', WHERE), 'timeout: no response headers from 127.0.0.1:9001 in time'],
+    ['timeout, the attempt’s limit (2 s)', attemptTimedOut(WHERE, 2000).message, 'timeout: no response headers from 127.0.0.1:9001 within 2 s'],
+    ['timeout, 1.5 s', attemptTimedOut(WHERE, 1500).message, 'timeout: no response headers from 127.0.0.1:9001 within 1.5 s'],
+    ['timeout, under a second', attemptTimedOut(WHERE, 250).message, 'timeout: no response headers from 127.0.0.1:9001 within 250 ms'],
+    ['protocol, unspecified', upstreamMessage('protocol', WHERE), 'protocol: 127.0.0.1:9001 sent an invalid response'],
+    ['protocol, what the backend did wrong', invalidResponse(WHERE, 'status 999, outside 200-599').message, 'protocol: 127.0.0.1:9001 sent status 999, outside 200-599'],
+  ];
+  for (const [name, got, want] of table) it(name, () => assert.equal(got, want));
+
+  it('the attempt’s timeout is a timeout, and keeps what the runtime threw as its cause', () => {
+    const cause = new DOMException('x', 'TimeoutError');
+    const e = attemptTimedOut(WHERE, 2000, cause);
+    assert.deepEqual([e.kind, e.cause], ['timeout', cause]);
+    assert.equal(invalidResponse(WHERE, 'x').kind, 'protocol');
   });
 });
 

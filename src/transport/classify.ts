@@ -37,10 +37,43 @@ function detail(error: unknown): string {
   if (!error || typeof error !== 'object') return String(error);
   const e = error as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
   const cause = (e.cause && typeof e.cause === 'object' ? e.cause : {}) as { message?: unknown; code?: unknown };
-  for (const v of [cause.code, e.code, cause.message, e.message, e.name]) {
-    if (typeof v === 'string' && v !== '') return v;
-  }
+  for (const v of [cause.code, e.code]) if (typeof v === 'string' && CODE.test(v)) return v;
+  for (const v of [cause.message, e.message, e.name]) if (typeof v === 'string' && v !== '') return v;
   return String(error);
+}
+
+/** Codes that say more than the message: errno names (`ECONNREFUSED`) and Bun's words (`ConnectionRefused`); not `UND_ERR_…` or `HPE_…`. */
+const CODE = /^(E[A-Z0-9_]+|[A-Z][a-z]+[A-Za-z]*)$/;
+
+/** A duration as a message says it: `250 ms`, `2 s`, `1.5 s`. */
+export function duration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms) / 1000} s`;
+}
+
+/** What happened, by kind, as the sentence after `KIND: ` (`where` names the backend). */
+const SAYS: Record<UpstreamErrorKind, (where: string) => string> = {
+  connect: (where) => `could not connect to ${where}`,
+  reset: (where) => `${where} closed the connection before a complete response`,
+  timeout: (where) => `no response headers from ${where} in time`,
+  protocol: (where) => `${where} sent an invalid response`,
+};
+
+/**
+ * The message of an upstream error: `KIND: what happened, naming the backend
+ * (the runtime's words)`, e.g. `connect: could not connect to 10.0.0.1:80 (ECONNREFUSED)`.
+ */
+export function upstreamMessage(kind: UpstreamErrorKind, where: string, words?: string): string {
+  return `${kind}: ${SAYS[kind](where)}${words ? ` (${words})` : ''}`;
+}
+
+/** The error of an attempt whose own time limit of `ms` ran out before the response headers came. */
+export function attemptTimedOut(where: string, ms: number, cause?: unknown): UpstreamError {
+  return new UpstreamError('timeout', `timeout: no response headers from ${where} within ${duration(ms)}`, { cause });
+}
+
+/** The error for a response the backend got wrong: `what` says what it sent (`status 999, outside 200-599`). */
+export function invalidResponse(where: string, what: string): UpstreamError {
+  return new UpstreamError('protocol', `protocol: ${where} sent ${what}`);
 }
 
 /** True for the reason of a signal aborted by a timeout (a TimeoutError). */
@@ -51,7 +84,7 @@ export function isTimeout(reason: unknown): boolean {
 /**
  * Maps any runtime's fetch/socket error to an `UpstreamError`. An attempt
  * whose `signal` was aborted by a timeout is a timeout whatever the runtime
- * reported.
+ * reported. Another abort is no fault of the backend's, and says so.
  */
 export function classify(error: unknown, signal: AbortSignal | undefined, where: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
@@ -61,5 +94,7 @@ export function classify(error: unknown, signal: AbortSignal | undefined, where:
   if (timedOut || TIMEOUT.test(text)) kind = 'timeout';
   else if (CONNECT.test(text)) kind = 'connect';
   else if (RESET.test(text)) kind = 'reset';
-  return new UpstreamError(kind, `${kind} error from ${where}: ${detail(error)}`, { cause: error });
+  const aborted = kind !== 'timeout' && (signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError');
+  const message = aborted ? `${kind}: the request to ${where} was cancelled (${detail(error)})` : upstreamMessage(kind, where, detail(error));
+  return new UpstreamError(kind, message, { cause: error });
 }
