@@ -1,11 +1,14 @@
 /**
- * What a client is told when its attempt fails, for every kind of failure:
- * through the whole app (attempt → respond) with the Node entry's transport,
- * against scripted backends on 127.0.0.1.
+ * What a client is told when its attempt fails, for every kind of failure and
+ * every way a backend's response head can be wrong: through the whole app
+ * (attempt → respond) with the Node entry's transport, against scripted
+ * backends on 127.0.0.1. The same cases on every runtime entry are in
+ * test/conformance/backends-suite.ts.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { testConfig } from '../../test/fixtures/config.ts';
+import { HOSTILE_HEADS, sentBy } from '../../test/fixtures/hostile-heads.ts';
 import { closedPort, scriptedServer, type Script, type ScriptedServer } from '../../test/fixtures/scripted-http.ts';
 import { createApp } from '../app.ts';
 import type { Config } from '../config/types.ts';
@@ -64,6 +67,20 @@ describe('an upstream error reads as a sentence naming the backend, for every ki
       assert.match(got.problem.attempts[0].error, reads(where));
       assert.ok(got.problem.detail.startsWith(`1 attempt(s) failed; last: ${got.problem.attempts[0].error}`), got.problem.detail);
       assert.equal(got.server.last_error?.message, got.problem.attempts[0].error, 'the same words in /api/stats');
+    });
+  }
+});
+
+describe('a response head the backend got wrong is a 502 saying what, counted against the backend', () => {
+  for (const h of HOSTILE_HEADS) {
+    it(h.name, async () => {
+      const s = await serve(h.script);
+      const got = await failOnce(s.origin);
+      assert.equal(got.status, 502);
+      assert.equal(got.problem.title, 'Bad gateway');
+      assert.match(got.problem.detail, new RegExp(`last: protocol: 127\\.0\\.0\\.1:${s.port} sent ${sentBy(h, 'undici')}`), got.problem.detail);
+      assert.equal(got.server.errors, 1);
+      assert.ok(got.server.ejected_until, 'passive health counted it (max_fails 1 ejects)');
     });
   }
 });

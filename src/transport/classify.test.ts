@@ -121,6 +121,32 @@ describe('classify: the message is a sentence naming the backend', () => {
     it(name, () => assert.equal(classify(error, attemptSignal(timedOut), WHERE).message, message));
   }
 
+  // What each runtime's client threw for a response it refused to read (seen against scripted backends).
+  const refused: Array<[string, unknown, string]> = [
+    [
+      'Deno: over 100 header lines (hyper)',
+      new TypeError('fetch failed', { cause: new Error('error sending request from 127.0.0.1:1 for http://127.0.0.1:9001/x (127.0.0.1:9001): client error (SendRequest): message head is too large') }),
+      'a response head too large to read (more than 100 header fields, or too many bytes)',
+    ],
+    ['undici: head over maxHeaderSize', new errors.HeadersOverflowError(), 'response headers over the limit'],
+    ['undici: 101 to a request that asked for no upgrade', new errors.SocketError('bad upgrade'), '101 Switching Protocols to a request that asked for no upgrade'],
+    ['undici: a 100 Continue nobody asked for', new errors.SocketError('bad response'), 'a response no request was waiting for (or a 100 Continue nobody asked for)'],
+    [
+      'Node fetch: Content-Length with Transfer-Encoding',
+      new TypeError('fetch failed', { cause: Object.assign(new Error("Response does not match the HTTP/1.1 protocol (Content-Length can't be present with Transfer-Encoding)"), { code: 'HPE_UNEXPECTED_CONTENT_LENGTH' }) }),
+      'both Content-Length and Transfer-Encoding, so its body has two lengths',
+    ],
+    ['Bun: 101 unasked', Object.assign(new TypeError('UnrequestedUpgrade fetching "http://127.0.0.1:9001/x".'), { code: 'UnrequestedUpgrade' }), '101 Switching Protocols to a request that asked for no upgrade'],
+    ['Deno: a bad status code', new TypeError('fetch failed', { cause: new Error('client error (SendRequest): invalid HTTP status-code parsed') }), 'an invalid status code'],
+  ];
+  for (const [name, error, what] of refused) {
+    it(`${name}: protocol, saying what the backend sent`, () => {
+      const got = classify(error, attemptSignal(false), WHERE);
+      assert.equal(got.kind, 'protocol');
+      assert.ok(got.message.startsWith(`protocol: ${WHERE} sent ${what} (`), got.message);
+    });
+  }
+
   it('no captured error ends in a bare number, and each starts with its kind and names the backend', () => {
     for (const c of CAPTURED) {
       const { kind, message } = classify(rebuild(c.error), attemptSignal(c.scenario === 'timeout'), WHERE);

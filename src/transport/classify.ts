@@ -10,6 +10,24 @@ const CONNECT = /ECONNREFUSED|ConnectionRefused|connection refused|ENOTFOUND|EAI
 const RESET = /ECONNRESET|EPIPE|socket hang up|UND_ERR_SOCKET|other side closed|ConnectionReset|connection reset|connection lost|error reading a body|closed|terminated|broken pipe/i;
 const TIMEOUT = /TimeoutError|timed out|UND_ERR_HEADERS_TIMEOUT|ETIMEDOUT/i;
 
+/**
+ * A response the runtime's client refused to read: the backend's fault, not
+ * the connection's (so `protocol`, checked before RESET: undici reports some
+ * as socket errors), each with what the backend sent in words. Every other
+ * failure to parse is `protocol` too, in the runtime's words.
+ */
+const REFUSED: ReadonlyArray<readonly [RegExp, string]> = [
+  [/Content-Length can't be present with Transfer-Encoding/i, 'both Content-Length and Transfer-Encoding, so its body has two lengths'],
+  [/message head is too large/i, `a response head too large to read (more than 100 header fields, or too many bytes)`],
+  [/UND_ERR_HEADERS_OVERFLOW|Headers Overflow/i, 'response headers over the limit'],
+  [/Duplicate Content-Length|invalid content-length|InvalidContentLength/i, 'an invalid Content-Length'],
+  // undici, for a small body framed both ways: it reads it chunked, then finds the length wrong.
+  [/UND_ERR_RES_CONTENT_LENGTH_MISMATCH|does not match content-length/i, 'a body whose length does not match its Content-Length'],
+  [/bad upgrade|UnrequestedUpgrade/i, '101 Switching Protocols to a request that asked for no upgrade'],
+  [/invalid HTTP status-code/i, 'an invalid status code'],
+  [/bad response/i, 'a response no request was waiting for (or a 100 Continue nobody asked for)'],
+];
+
 /** Every message, name and code along an error's `cause` chain, for matching. */
 function describe(error: unknown): string {
   const parts: string[] = [];
@@ -91,7 +109,9 @@ export function classify(error: unknown, signal: AbortSignal | undefined, where:
   const text = describe(error);
   const timedOut = signal?.aborted === true && isTimeout(signal.reason);
   let kind: UpstreamErrorKind = 'protocol';
+  const refused = REFUSED.find(([re]) => re.test(text));
   if (timedOut || TIMEOUT.test(text)) kind = 'timeout';
+  else if (refused) return new UpstreamError('protocol', `protocol: ${where} sent ${refused[1]} (${detail(error)})`, { cause: error });
   else if (CONNECT.test(text)) kind = 'connect';
   else if (RESET.test(text)) kind = 'reset';
   const aborted = kind !== 'timeout' && (signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError');

@@ -519,6 +519,83 @@ const CASES = {
       },
     ),
 
+  // A response head the backend got wrong rejects with protocol (transport/head.ts), whatever
+  // the runtime's client made of it: nothing a Response cannot carry reaches the core.
+  'a status outside 200-599 is protocol, naming the backend': (make) =>
+    withServer(
+      make,
+      async (req, c) => {
+        if (req.target === '/101') await c.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n');
+        else await c.write(`HTTP/1.1 ${req.target.slice(1)} Odd\r\nContent-Length: 2\r\n\r\nok`);
+        c.close();
+      },
+      async (s, t) => {
+        for (const status of ['999', '600', '101']) {
+          const e = await rejectsWith(t.send(outbound('GET', `/${status}`), backendAt(s.origin), never()), ['protocol'], status);
+          assert.match(e.message, new RegExp(`^protocol: 127\\.0\\.0\\.1:${s.port} sent `), status);
+          if (status !== '101') assert.match(e.message, new RegExp(`status ${status}, outside 200-599`));
+        }
+      },
+    ),
+
+  'a response head over 64 KiB is protocol': (make) =>
+    withServer(
+      make,
+      (req, c) => c.respond(200, 'OK', [['X-Big', 'a'.repeat(Number(req.target.slice(1)))], ['Content-Length', 2]], 'ok'),
+      async (s, t) => {
+        for (const size of [70 * 1024, MIB]) {
+          const e = await rejectsWith(t.send(outbound('GET', `/${size}`), backendAt(s.origin), never()), ['protocol'], `${size} bytes of one header`);
+          assert.match(e.message, new RegExp(`^protocol: 127\\.0\\.0\\.1:${s.port} sent `));
+        }
+      },
+    ),
+
+  'a response head of 60 KiB passes': (make) =>
+    withServer(
+      make,
+      (req, c) => c.respond(200, 'OK', [['X-Big', 'a'.repeat(60 * 1024)], ['Content-Length', 2]], 'ok'),
+      async (s, t) => {
+        const res = await within(t.send(outbound('GET', '/'), backendAt(s.origin), never()), 'send');
+        assert.equal(res.headers.get('x-big')?.length, 60 * 1024);
+        assert.equal(text(await readAll(res.body)), 'ok');
+      },
+    ),
+
+  'more than 100 header fields is protocol; 100 pass': (make) =>
+    withServer(
+      make,
+      (req, c) => {
+        const n = Number(req.target.slice(1));
+        const fields: Array<[string, number]> = Array.from({ length: n - 1 }, (_, i) => [`X-H${i}`, i]);
+        return c.respond(200, 'OK', [...fields, ['Content-Length', 2]], 'ok');
+      },
+      async (s, t) => {
+        const ok = await within(t.send(outbound('GET', '/100'), backendAt(s.origin), never()), '100 fields');
+        assert.equal(ok.headers.get('x-h98'), '98');
+        assert.equal(text(await readAll(ok.body)), 'ok');
+        for (const n of [101, 150]) {
+          const e = await rejectsWith(t.send(outbound('GET', `/${n}`), backendAt(s.origin), never()), ['protocol'], `${n} fields`);
+          assert.match(e.message, new RegExp(`^protocol: 127\\.0\\.0\\.1:${s.port} sent .*(${n} response header fields|more than 100 header fields)`));
+        }
+      },
+    ),
+
+  'a response with both Content-Length and Transfer-Encoding is protocol': (make) =>
+    withServer(
+      make,
+      async (req, c) => {
+        const framing = req.target === '/cl-first' ? 'Content-Length: 3\r\nTransfer-Encoding: chunked' : 'Transfer-Encoding: chunked\r\nContent-Length: 3';
+        await c.write(`HTTP/1.1 200 OK\r\n${framing}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
+      },
+      async (s, t) => {
+        for (const path of ['/cl-first', '/te-first']) {
+          const e = await rejectsWith(t.send(outbound('GET', path), backendAt(s.origin), never()), ['protocol'], path);
+          // undici may find the small body's length wrong before its head is seen: that says so instead.
+          assert.match(e.message, new RegExp(`^protocol: 127\\.0\\.0\\.1:${s.port} sent (both Content-Length and Transfer-Encoding|a body whose length does not match its Content-Length)`), path);
+        }
+      },
+    ),
+
   'a body cut mid-way never ends cleanly': async (make) => {
     // Large bodies: the head and 64 KiB, then (once the test has read a chunk) the cut.
     const cuts = new Map<string, ReturnType<typeof gate>>();

@@ -4,7 +4,11 @@ import { runTransportTests } from './contract.ts';
 import { fetchTransport, onlyDecoded } from './fetch.ts';
 
 // Node's global fetch decodes gzip/br/deflate, so it is the decoding transport here (the Node entry uses undici).
-runTransportTests('fetch (Node)', () => fetchTransport(), { decodesBodies: true, statusText: 'as-sent' });
+runTransportTests('fetch (Node)', () => fetchTransport(), {
+  decodesBodies: true,
+  statusText: 'as-sent',
+  skip: { 'a response head of 60 KiB passes': "Node's global fetch keeps undici's 16 KiB head limit (no entry uses it: Node's is the undici transport, given 64 KiB)" },
+});
 
 describe('onlyDecoded: Accept-Encoding cut down to what the runtime decodes', () => {
   const decodes = new Set(['gzip', 'br']);

@@ -1,5 +1,6 @@
 import type { Backend } from '../core/types.ts';
-import { classify } from './classify.ts';
+import { classify, invalidResponse } from './classify.ts';
+import { headFault } from './head.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 export interface FetchTransportOptions {
@@ -21,7 +22,10 @@ export interface FetchTransportOptions {
 
 const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 
-/** A transport over web-standard `fetch`: works on every runtime. */
+/**
+ * A transport over web-standard `fetch`: works on every runtime. A response
+ * head the backend got wrong (transport/head.ts) rejects with `protocol`.
+ */
 export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
   const decodesBodies = options.decodesBodies ?? true;
@@ -43,6 +47,11 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
         } as RequestInit);
       } catch (error) {
         throw classify(error, signal, backend.id);
+      }
+      const fault = headFault(res.status, res.statusText, res.headers);
+      if (fault) {
+        res.body?.cancel().catch(() => {});
+        throw invalidResponse(backend.id, fault);
       }
       return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
     },

@@ -21,7 +21,11 @@ export interface UpstreamResponse {
  * How bytes reach a backend. `send` resolves with the backend's response as
  * soon as its headers arrive (a large body streams), follows no redirect, and
  * makes exactly one attempt. It rejects only with `UpstreamError` (`connect`,
- * `timeout` when `signal` aborts with a TimeoutError, `reset`, `protocol`).
+ * `timeout` when `signal` aborts with a TimeoutError, `reset`, `protocol`),
+ * and with `protocol` for a head the backend got wrong (transport/head.ts: a
+ * status outside 200-599, over 64 KiB or 100 fields, a body framed by both
+ * Content-Length and Transfer-Encoding), so what it resolves with is a head a
+ * web Response can carry to the client.
  */
 export interface Transport {
   send(request: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse>;

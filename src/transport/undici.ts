@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import type { Backend } from '../core/types.ts';
-import { classify } from './classify.ts';
+import { classify, invalidResponse } from './classify.ts';
+import { HEAD_LIMIT_BYTES, headFault, kib } from './head.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 /** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
@@ -9,12 +10,14 @@ const BUFFER_LIMIT = 64 * 1024;
 /**
  * Node's fast path: a keep-alive undici pool per backend. Bodies pass through
  * untouched (no decoding), so gzip/br responses reach the client byte for byte.
+ * A response head the backend got wrong (transport/head.ts) rejects with `protocol`.
  */
 export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): Transport {
   const agent = new Agent({
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
     headersTimeout: 0, // the balancer's per-attempt signal owns time-to-headers
     bodyTimeout: 300_000,
+    maxHeaderSize: HEAD_LIMIT_BYTES,
   });
   return {
     decodesBodies: false,
@@ -34,10 +37,17 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
           signal,
         });
         const out = new Headers();
+        const fields: Array<[string, string]> = [];
         for (const [name, value] of Object.entries(res.headers)) {
-          if (Array.isArray(value)) for (const v of value) out.append(name, v);
-          else if (value !== undefined) out.append(name, value);
+          if (Array.isArray(value)) for (const v of value) fields.push([name, v]);
+          else if (value !== undefined) fields.push([name, value]);
         }
+        const fault = headFault(res.statusCode, res.statusText ?? '', fields);
+        if (fault) {
+          res.body.on('error', () => {}).destroy();
+          throw invalidResponse(backend.id, fault);
+        }
+        for (const [name, value] of fields) out.append(name, value);
         const head = { status: res.statusCode, statusText: res.statusText ?? '', headers: out };
         if (res.statusCode === 204 || res.statusCode === 304 || req.method === 'HEAD') {
           res.body.dump().catch(() => {});
@@ -49,6 +59,7 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
         const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
         return { ...head, body };
       } catch (error) {
+        if ((error as { code?: unknown } | null)?.code === 'UND_ERR_HEADERS_OVERFLOW') throw invalidResponse(backend.id, `response headers over the ${kib(HEAD_LIMIT_BYTES)} limit`);
         throw classify(error, signal, backend.id);
       }
     },

@@ -1,4 +1,5 @@
 import { runAdminGuardConformance } from './admin-guard-suite.ts';
+import { runBackendsConformance } from './backends-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
@@ -7,3 +8,4 @@ runConformance('deno', processStarter('deno'), {
 });
 runServicesConformance('deno', processStarter('deno'));
 runAdminGuardConformance('deno', processStarter('deno'));
+runBackendsConformance('deno', processStarter('deno'), 'deno');

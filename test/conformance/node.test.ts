@@ -1,7 +1,9 @@
 import { runAdminGuardConformance } from './admin-guard-suite.ts';
+import { runBackendsConformance } from './backends-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('node', processStarter('node'));
 runServicesConformance('node', processStarter('node'));
 runAdminGuardConformance('node', processStarter('node'), { dotsResolvedByServer: "@hono/node-server resolves dot segments (a '..' above the root at the root) before the app sees the URL" });
+runBackendsConformance('node', processStarter('node'), 'undici');

@@ -1,5 +1,6 @@
 import { startMiniflare } from '../fixtures/worker.ts';
 import { runAdminGuardConformance } from './admin-guard-suite.ts';
+import { runBackendsConformance } from './backends-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 
@@ -39,3 +40,4 @@ runConformance('workerd (KV state, rounds by cron)', workerd(200), { config: { s
 runServicesConformance('workerd (Durable Object state)', workerd(), { storage: 'durable_object' });
 runServicesConformance('workerd (KV state, rounds by cron)', workerd(200), { storage: 'kv' });
 runAdminGuardConformance('workerd', workerd(), { skip: { hostNames: 'a Worker needs a token for every write, and Cloudflare delivers it only the requests for its own host names' }, dotsResolvedByServer: "workerd resolves dot segments (a '..' above the root at the root) before the Worker sees the URL" });
+runBackendsConformance('workerd', workerd(), 'workerd', { storage: 'durable_object' });
