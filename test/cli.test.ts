@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { runToExit, startEntry, writeConfig } from './conformance/harness.ts';
+import { runToExit, startEntry, writeConfig, type RuntimeName } from './conformance/harness.ts';
 
 describe('command line (npm start)', () => {
   it('--help prints every flag and env var and exits 0', async () => {
@@ -81,4 +81,36 @@ describe('command line (npm start)', () => {
       assert.equal(await lb.stop('SIGTERM'), 0);
     }
   });
+});
+
+/** Config files written to hurt the loader: each exits 2 with the file, the path and the value, on every runtime. */
+describe('hostile config files exit 2 naming file, path and value (node, bun, deno)', () => {
+  const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+  const deepObjects = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+  const table: Array<[string, string, RegExp]> = [
+    ['10,000 levels of nesting', `{"timeout": ${deep(10_000)}}`, /config\.json:1:76: nested deeper than 64 levels$/m],
+    ['100,000 levels of nesting', `{"load_balancer": {"port": 0},\n "health_check": {"path": ${deepObjects(100_000)}}}`, /config\.json:2:\d+: nested deeper than 64 levels$/m],
+    ['a host 999.1.1.1', JSON.stringify({ servers: [{ host: '999.1.1.1', port: 80 }] }), /config\.json: servers\[0\]\.host: must be a host name or IP address, got "999\.1\.1\.1"$/m],
+    ['a host [', JSON.stringify({ servers: [{ host: '[', port: 80 }] }), /config\.json: servers\[0\]\.host: must be a host name or IP address, got "\["$/m],
+    ['a host a:b', JSON.stringify({ servers: [{ host: 'a:b', port: 80 }] }), /config\.json: servers\[0\]\.host: must be a host name or IP address, got "a:b"$/m],
+    ['a URL with port 0', JSON.stringify({ servers: [{ url: 'http://127.0.0.1:0' }] }), /config\.json: servers\[0\]\.url: the port must be 1-65535, got "http:\/\/127\.0\.0\.1:0"$/m],
+    ['"sticky": []', JSON.stringify({ servers: [{ url: 'http://127.0.0.1:9' }], sticky: [] }), /config\.json: sticky: must be an object, got \[\]$/m],
+    ['a duplicate key', '{"servers": [\n  {"url": "http://127.0.0.1:9", "url": "http://127.0.0.1:10"}\n]}', /config\.json:2:33: servers\[0\]\.url: duplicate key$/m],
+    ['a huge number', `{"load_balancer": {"port": 1${'0'.repeat(400)}}}`, /config\.json:1:28: load_balancer\.port: number out of range, got 10+\.\.\.$/m],
+    ['a list at the top level', '[{"url": "http://127.0.0.1:9"}]', /config\.json: must be a JSON object$/m],
+  ];
+  for (const runtime of ['node', 'bun', 'deno'] satisfies RuntimeName[]) {
+    for (const [name, text, line] of table) {
+      it(`${runtime}: ${name}`, { timeout: 60_000 }, async () => {
+        const path = writeConfig({});
+        writeFileSync(path, text);
+        const r = await runToExit(runtime, ['--config', path]);
+        assert.equal(r.code, 2, `exit code ${r.code}:\n${r.stderr.slice(0, 2000)}`);
+        assert.match(r.stderr, line);
+        assert.ok(r.stderr.includes(path), 'names the file');
+        assert.doesNotMatch(r.stderr, /\n\s+at |RangeError|Uncaught|error: /, 'no stack trace');
+        assert.doesNotMatch(r.stdout, /listening/);
+      });
+    }
+  }
 });

@@ -66,10 +66,16 @@ function bestBranch(issues: readonly v.BaseIssue<unknown>[], input: unknown): v.
   return keep.length ? keep : [...issues];
 }
 
-/** The value as it appears in an error line. */
+/** The value as it appears in an error line, at most 80 characters; never throws. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value) ?? String(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = Array.isArray(value) ? '[...]' : typeof value === 'object' && value !== null ? '{...}' : String(value);
+  }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 

@@ -14,7 +14,8 @@ export async function resolveArgv(argv: string[], env: Record<string, string | u
 /**
  * Resolves the configuration for an entry, or ends the process: `--help`
  * prints the help (through `print`) and exits 0; bad input writes one line per
- * problem (through `write`) and exits 2.
+ * problem (through `write`) and exits 2. Whatever the input, it never lets an
+ * error escape: one that resolving did not foresee is one line, exit 2 too.
  */
 export async function loadConfigOrExit(
   argv: string[],
@@ -24,7 +25,13 @@ export async function loadConfigOrExit(
   exit: (code: number) => never,
   print: (text: string) => void = write,
 ): Promise<{ config: Config; demo: boolean }> {
-  const r = await resolveArgv(argv, env, readFile);
+  let r: Resolved;
+  try {
+    r = await resolveArgv(argv, env, readFile);
+  } catch (e) {
+    write(`cannot load the configuration: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return exit(2);
+  }
   if (r.ok && 'help' in r) {
     print(r.help);
     return exit(0);
