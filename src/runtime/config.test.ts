@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { loadConfigOrExit } from './config.ts';
 
 class Exit extends Error {
-  constructor(readonly code: number) {
+  code: number;
+  constructor(code: number) {
     super(`exit ${code}`);
+    this.code = code;
   }
 }
 
