@@ -7,7 +7,7 @@ import { servedBy } from '../core/respond.ts';
 import type { HealthRecord } from '../core/types.ts';
 import { VERSION } from '../version.ts';
 import { refuseCrossSiteWrites, requireWriteAccess } from './auth.ts';
-import { problem } from './body.ts';
+import { limitAdminBody, problem } from './body.ts';
 import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApi } from './openapi.ts';
@@ -62,6 +62,7 @@ export function apiRoutes(options: ApiOptions): Hono {
   }
   api.use('*', refuseCrossSiteWrites(options.corsOrigins ?? []));
   api.use('*', requireWriteAccess(options.token, options.clientIp, options.tokenRequired));
+  api.use('*', limitAdminBody());
 
   api.get('/stats', async (c) => c.json({ ...(await balancer.status()), ...(await options.extraStats?.()) }));
 
