@@ -188,8 +188,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   async function ready(info?: RequestInfo): Promise<void> {
     const refreshing = state.refresh();
     if (refreshing) {
-      if (!state.loaded) await refreshing;
-      else info?.waitUntil?.(refreshing);
+      // A read no request keeps alive (an API read has no waitUntil) is waited for: at the edge it
+      // would be cancelled with its request, and every later read would wait on it for ever.
+      if (!state.loaded || !info?.waitUntil) await refreshing;
+      else info.waitUntil(refreshing);
     }
     const signing = secret.ready();
     if (signing) {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { bundleWorker, compatibility } from '../fixtures/worker.ts';
@@ -23,13 +24,34 @@ interface WritesReport {
   atomic: boolean;
   written: number;
   retried: number;
+  lost: number;
+  last_lost: { change: string; version: number; written_at: string; found_at: string } | null;
 }
 
-/** A Miniflare with one Worker per isolate name, sharing the first's Durable Object and one KV namespace. */
-async function isolates(storage: 'durable_object' | 'kv'): Promise<Miniflare> {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const t0 = performance.now();
+  let v = await get();
+  while (!ok(v)) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(v)})`);
+    await sleep(50);
+    v = await get();
+  }
+  return v;
+}
+
+/**
+ * A Miniflare with one Worker per isolate name, sharing the first's Durable
+ * Object and one KV namespace; what the Workers log goes to `logs`.
+ */
+async function isolates(storage: 'durable_object' | 'kv', logs: string[] = []): Promise<Miniflare> {
   const scriptPath = await bundleWorker();
-  const config = { servers: [{ url: 'http://127.0.0.1:9000' }], storage, health_check: { enabled: false }, log_level: 'error' };
+  const config = { servers: [{ url: 'http://127.0.0.1:9000' }], storage, health_check: { enabled: false }, log_level: 'warn' };
   const mf = new Miniflare({
+    handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+      for (const stream of [stdout, stderr]) stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
+    },
     workers: ISOLATES.map((name, i) => ({
       name,
       scriptPath,
@@ -56,6 +78,7 @@ async function call(mf: Miniflare, isolate: string, path: string, init: { method
   return { status: res.status, body: await res.json() };
 }
 
+const serversIn = (doc: ServicesDoc) => doc.services.default.servers.map((s) => s.url);
 const writesOf = async (mf: Miniflare, isolate: string) => ((await call(mf, isolate, '/api/stats')).body as { storage_writes: WritesReport }).storage_writes;
 
 describe('admin writes from two isolates at once (workerd)', { timeout: 120_000 }, () => {
@@ -93,6 +116,25 @@ describe('admin writes from two isolates at once (workerd)', { timeout: 120_000 
         ISOLATES.map(() => [true, added.length / 2]),
       );
       assert.ok(writes.some((w) => w.retried > 0), `two writes met in ${added.length / 2} rounds: ${JSON.stringify(writes)}`);
+    });
+  });
+
+  describe('with KV: each isolate reads what the other wrote', () => {
+    let mf: Miniflare;
+    const logs: string[] = [];
+    before(async () => {
+      mf = await isolates('kv', logs);
+    });
+    after(async () => {
+      await mf?.dispose();
+    });
+
+    it('/api/stats of one isolate shows what another wrote once its 1 s cache is over', async () => {
+      const url = 'http://127.0.0.1:9101';
+      const ids = async () => Object.keys(((await call(mf, 'one', '/api/stats')).body as { servers: Record<string, unknown> }).servers);
+      assert.deepEqual(await ids(), ['127.0.0.1:9000'], 'read once before the other writes');
+      assert.equal((await call(mf, 'two', '/api/servers', { method: 'POST', body: { url } })).status, 201);
+      await waitFor('the server in the other isolate', ids, (list) => list.includes('127.0.0.1:9101'));
     });
   });
 });
