@@ -6,6 +6,8 @@ import type { Hono } from 'hono';
 import { createApp } from '../src/app.ts';
 import { nodeDigest, nodeHmac } from '../src/runtime/hashes.ts';
 import type { Balancer } from '../src/core/balancer.ts';
+import { createLogger } from '../src/core/log.ts';
+import { SETTLE_MS } from '../src/core/services-writes.ts';
 import { problemResponse } from '../src/core/problems.ts';
 import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
@@ -44,8 +46,10 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     if (e instanceof StoreUnavailableError) return { errors: [`storage: ${e.message}`] };
     throw e;
   }
+  const log = createLogger(config.logLevel);
   const { app, balancer } = createApp({
     config,
+    log,
     // workerd decodes gzip/br on fetch; the core drops the encoding headers to match.
     transport: fetchTransport({ decodesBodies: true }),
     digest: nodeDigest,
@@ -86,13 +90,26 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
       };
     },
   });
+  balancer.state.onLost = (w) => log.warn('admin change lost: another isolate overwrote it (KV: last writer wins); make it again', { change: w.what, version: w.version, store: store.name });
   return { app, balancer, reporter: counterReporter(balancer), storage: config.storage };
 }
 
 /** What this isolate's admin writes met in the store, as `/api/stats` shows it. */
 function storageWrites(store: StateStore, balancer: Balancer) {
   const w = balancer.state.writes;
-  return { atomic: store.atomic, written: w.written, retried: w.retried };
+  const last = w.lastLost;
+  return {
+    atomic: store.atomic,
+    written: w.written,
+    retried: w.retried,
+    lost: w.lost,
+    last_lost: last && { change: last.what, version: last.version, written_at: new Date(last.writtenAt).toISOString(), found_at: new Date(last.foundAt).toISOString() },
+    note: !store.shared
+      ? 'This isolate\'s own store: its admin changes stay in this isolate.'
+      : store.atomic
+        ? 'The store decides each admin change: of two at once, one is applied again to the other\'s result, so none is lost.'
+        : `KV has no compare-and-set: of two admin changes at once from different isolates, the last written can overwrite the other. This isolate reads back each change it writes and follows it for ${SETTLE_MS / 1000} s; lost counts those found overwritten (each logged at warn): make them again.`,
+  };
 }
 
 function configError(errors: string[]): Response {

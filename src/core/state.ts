@@ -1,4 +1,5 @@
 import type { StateStore } from '../storage/types.ts';
+import { randomWriteId, sameWrite, stampWrite, writeFate, type OpenWrite } from './services-writes.ts';
 import type { HealthDocument, HealthRecord, ServicesDocument } from './types.ts';
 
 /** A change an admin asks for; `ConflictError`/`NotFoundError` say why it cannot apply. */
@@ -26,12 +27,28 @@ export interface ServicesChange<T> {
 /** How many times one admin change is applied to a newer document, other writers storing theirs first, before it is refused. */
 export const WRITE_ATTEMPTS = 8;
 
+/** How many of its writes an instance follows until their fate is known; older ones are let go. */
+const OPEN_WRITES_KEPT = 32;
+
+/** A write of this instance that a later read found overwritten by another writer. */
+export interface LostWrite {
+  /** The change, in words. */
+  what: string;
+  /** The version it made. */
+  version: number;
+  writtenAt: number;
+  foundAt: number;
+}
+
 /** What this instance's admin writes met in the store. */
 export interface WriteStats {
   /** Changes stored. */
   written: number;
-  /** Times a change was applied again to a newer document because another writer had stored one first. */
+  /** Times a change was applied again to a newer document because another writer had stored one first (or, on a store that is not atomic, overwrote it at once). */
   retried: number;
+  /** Writes found overwritten later by another writer (only on a store that is not atomic: KV). */
+  lost: number;
+  lastLost: LostWrite | null;
 }
 
 /**
@@ -43,7 +60,10 @@ export interface WriteStats {
  * An admin change is stored with the store's conditional put against the
  * version it was applied to: when another writer stored a newer document
  * first, the change is applied again to that one (at most `WRITE_ATTEMPTS`
- * times). On an `atomic` store no change is ever lost.
+ * times). On an `atomic` store no change is ever lost. On one that is not
+ * (KV), the write is read back at once (overwritten already: applied again),
+ * then followed through later reads until it is known kept or lost; a lost
+ * write is counted and reported (`onLost`), not applied again.
  */
 export class SharedState {
   services: ServicesDocument;
@@ -56,21 +76,27 @@ export class SharedState {
   onHealth?: (before: HealthDocument, after: HealthDocument) => void;
   /** Called with a failed store read (the last good copy stays in use). */
   onError?: (error: unknown) => void;
-  readonly writes: WriteStats = { written: 0, retried: 0 };
+  /** Called with a write of this instance found overwritten by another writer. */
+  onLost?: (write: LostWrite) => void;
+  readonly writes: WriteStats = { written: 0, retried: 0, lost: 0, lastLost: null };
 
   /** Whether `services` is a document read from (or written to) the store's `services` key, so its version is the one stored. */
   private stored = false;
+  /** This instance's writes to a store that is not atomic, until a read tells whether they lasted. */
+  private open: OpenWrite[] = [];
   private readAt = -Infinity;
   private reading: Promise<void> | undefined;
   private readonly store: StateStore;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly newWriteId: () => string;
 
-  constructor(initial: ServicesDocument, store: StateStore, ttlMs: number, now: () => number) {
+  constructor(initial: ServicesDocument, store: StateStore, ttlMs: number, now: () => number, newWriteId: () => string = randomWriteId) {
     this.services = initial;
     this.store = store;
     this.ttlMs = ttlMs;
     this.now = now;
+    this.newWriteId = newWriteId;
   }
 
   /** The name of the store behind this state (`memory`, `kv`, `durable_object`). */
@@ -107,7 +133,7 @@ export class SharedState {
 
   private async load(): Promise<void> {
     const [services, health] = await Promise.all([this.readServices(), this.store.get('health')]);
-    if (services && services.version !== this.services.version) this.setServices(services);
+    if (services && !sameWrite(services, this.services)) this.setServices(services);
     if (health) this.setHealth(upgradeHealth(health));
   }
 
@@ -116,6 +142,7 @@ export class SharedState {
     const doc = await this.store.get('services');
     if (doc) {
       this.stored = true;
+      this.settleWrites(doc);
       return doc;
     }
     const legacy = await this.store.get('backends');
@@ -151,20 +178,53 @@ export class SharedState {
     for (let attempt = 1; ; attempt++) {
       const base = this.services;
       const { doc: next, result } = change.apply(structuredClone(base));
-      const doc: ServicesDocument = { ...next, version: base.version + 1, updated_at: this.now() };
+      const doc = stampWrite(next, base, this.now(), this.newWriteId());
       const put = await this.store.putIfVersion('services', doc, this.stored ? base.version : undefined);
-      if (put.ok) {
+      const current = put.ok ? await this.readBack(doc) : put.current;
+      if (current === doc) {
         this.stored = true;
         this.writes.written++;
+        if (!this.store.atomic) this.follow({ mark: doc.writes!.at(-1)!, what: change.what, at: doc.updated_at });
         this.setServices(doc);
         return result;
       }
       // Another writer stored a document first: that one is the truth; apply the change to it.
       this.writes.retried++;
-      this.stored = put.current !== undefined;
-      if (put.current) this.setServices(put.current);
+      this.stored = current !== undefined;
+      if (current) this.setServices(current);
       if (attempt >= WRITE_ATTEMPTS) throw new ConflictError(`the services document changed under this write ${attempt} times (${change.what}); try again`);
     }
+  }
+
+  /** `doc` just written, or (on a store that is not atomic) the document that already overwrote it. */
+  private async readBack(doc: ServicesDocument): Promise<ServicesDocument | undefined> {
+    if (this.store.atomic) return doc;
+    const back = await this.store.get('services');
+    if (!back) return doc;
+    this.settleWrites(back);
+    return writeFate(back, { mark: doc.writes!.at(-1)!, what: '', at: doc.updated_at }, this.now()) === 'lost' ? back : doc;
+  }
+
+  /** Follows a write until a read tells whether it lasted. */
+  private follow(write: OpenWrite): void {
+    this.open.push(write);
+    if (this.open.length > OPEN_WRITES_KEPT) this.open.shift();
+  }
+
+  /** What a stored document says about the writes being followed: the lost ones are counted and reported. */
+  private settleWrites(doc: ServicesDocument): void {
+    if (!this.open.length) return;
+    const now = this.now();
+    this.open = this.open.filter((w) => {
+      const fate = writeFate(doc, w, now);
+      if (fate === 'lost') {
+        const lost: LostWrite = { what: w.what, version: w.mark.version, writtenAt: w.at, foundAt: now };
+        this.writes.lost++;
+        this.writes.lastLost = lost;
+        this.onLost?.(lost);
+      }
+      return fate === 'open';
+    });
   }
 }
 

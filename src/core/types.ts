@@ -99,6 +99,14 @@ export interface ServicesDocument {
   updated_at: number;
   services: Record<string, ServiceSpec>;
   routes: RouteConfig[];
+  /** The latest writes this document comes from, oldest first: how a writer tells its write was overwritten. */
+  writes?: WriteMark[];
+}
+
+/** One write of the services document: the version it made and a random id of that write. */
+export interface WriteMark {
+  version: number;
+  id: string;
 }
 
 /** A backend as stored and accepted by the API: enough to rebuild a `Backend`. */

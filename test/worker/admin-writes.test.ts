@@ -119,7 +119,7 @@ describe('admin writes from two isolates at once (workerd)', { timeout: 120_000 
     });
   });
 
-  describe('with KV: each isolate reads what the other wrote', () => {
+  describe('with KV: last writer wins, and the isolate whose change was overwritten finds it and says so', () => {
     let mf: Miniflare;
     const logs: string[] = [];
     before(async () => {
@@ -128,6 +128,7 @@ describe('admin writes from two isolates at once (workerd)', { timeout: 120_000 
     after(async () => {
       await mf?.dispose();
     });
+    const stored = async () => JSON.parse((await (await mf.getKVNamespace('SWITCHYARD_KV', ISOLATES[0])).get('switchyard:services', 'text'))!) as ServicesDoc & { writes: Array<{ version: number; id: string }> };
 
     it('/api/stats of one isolate shows what another wrote once its 1 s cache is over', async () => {
       const url = 'http://127.0.0.1:9101';
@@ -135,6 +136,53 @@ describe('admin writes from two isolates at once (workerd)', { timeout: 120_000 
       assert.deepEqual(await ids(), ['127.0.0.1:9000'], 'read once before the other writes');
       assert.equal((await call(mf, 'two', '/api/servers', { method: 'POST', body: { url } })).status, 201);
       await waitFor('the server in the other isolate', ids, (list) => list.includes('127.0.0.1:9101'));
+    });
+
+    it('a change another isolate overwrote (both from the same version) is counted in /api/stats and logged at warn, naming it', async () => {
+      const url = 'http://127.0.0.1:9201';
+      assert.equal((await call(mf, 'one', '/api/servers', { method: 'POST', body: { url } })).status, 201);
+      const mine = await stored();
+      assert.ok(serversIn(mine).includes(url));
+      // What a second isolate does when it read the same version and writes just after: its own change over this one.
+      const theirs = structuredClone(mine);
+      theirs.services.default.servers = theirs.services.default.servers.filter((s) => s.url !== url).concat({ url: 'http://127.0.0.1:9202' } as never);
+      theirs.writes.splice(-1, 1, { version: mine.version, id: 'another-isolate' });
+      await (await mf.getKVNamespace('SWITCHYARD_KV', ISOLATES[0])).put('switchyard:services', JSON.stringify(theirs));
+
+      const writes = await waitFor('the lost change found', () => writesOf(mf, 'one'), (w) => w.lost > 0);
+      assert.equal(writes.atomic, false);
+      assert.equal(writes.lost, 1);
+      assert.equal(writes.last_lost?.change, 'add server 127.0.0.1:9201 to service default');
+      assert.equal(writes.last_lost?.version, mine.version);
+      assert.equal((await writesOf(mf, 'two')).lost, 0, 'the other isolate lost nothing');
+      const serving = Object.keys(((await call(mf, 'one', '/api/stats')).body as { servers: Record<string, unknown> }).servers);
+      assert.ok(serving.includes('127.0.0.1:9202') && !serving.includes('127.0.0.1:9201'), `it serves what is stored (same version, another write): ${serving}`);
+      const line = await waitFor('the warn line', async () => logs.find((l) => l.includes('admin change lost')), (l) => l !== undefined);
+      assert.match(line!, /warn admin change lost.* change="add server 127\.0\.0\.1:9201 to service default" version=\d+ store=kv/);
+      await sleep(1100); // one more read (the isolate's cache lasts 1 s): counted once
+      await writesOf(mf, 'one');
+      assert.equal((await writesOf(mf, 'one')).lost, 1, 'counted once');
+    });
+
+    it('two isolates add a server each at the same moment: every server is kept or its isolate reports it lost', async () => {
+      const start = await stored();
+      const mineOf: Record<string, string[]> = { one: [], two: [] };
+      const before = Object.fromEntries(await Promise.all(ISOLATES.map(async (i) => [i, await writesOf(mf, i)] as const)));
+      const met = () => Promise.all(ISOLATES.map(async (i) => { const w = await writesOf(mf, i); return w.retried - before[i].retried + w.lost - before[i].lost; }));
+      for (let round = 0; round < 20 && (round < 3 || (await met()).every((n) => n === 0)); round++) {
+        const urls = ISOLATES.map((_, i) => `http://127.0.0.1:${9300 + round * 10 + i}`);
+        const answers = await Promise.all(ISOLATES.map((isolate, i) => call(mf, isolate, '/api/servers', { method: 'POST', body: { url: urls[i] } })));
+        assert.deepEqual(answers.map((a) => a.status), [201, 201], JSON.stringify(answers.map((a) => a.body)));
+        ISOLATES.forEach((isolate, i) => mineOf[isolate].push(urls[i]));
+      }
+      assert.ok((await met()).some((n) => n > 0), 'two writes met');
+      const kept = new Set(serversIn(await stored()));
+      for (const isolate of ISOLATES) {
+        const missing = mineOf[isolate].filter((u) => !kept.has(u));
+        const w = await waitFor(`${isolate} reports its ${missing.length} lost change(s)`, () => writesOf(mf, isolate), (w) => w.lost - before[isolate].lost >= missing.length);
+        assert.equal(w.lost - before[isolate].lost, missing.length, `${isolate}: lost ${JSON.stringify(missing)}, reported ${w.lost - before[isolate].lost}`);
+      }
+      assert.ok(serversIn(await stored()).length > serversIn(start).length);
     });
   });
 });
