@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prepareBody } from './body.ts';
+import { BodyTooLargeError, limitBody, prepareBody } from './body.ts';
 
 /** Byte `i` of every test body: a pattern that shows reordering or loss. */
 const byteAt = (i: number): number => (i * 7 + 3) % 251;
@@ -204,5 +204,90 @@ describe('prepareBody: a body that fails', () => {
       (e) => e === error,
     );
     assert.deepEqual(got, [10, 10, 10], 'every chunk before the error was delivered');
+  });
+});
+
+describe('limitBody: what is left as it is', () => {
+  const table: Array<[string, Request, number]> = [
+    ['no limit', untouchable('POST'), 0],
+    ['GET', untouchable('GET', { 'content-length': '100' }), 16],
+    ['HEAD', untouchable('HEAD'), 16],
+    ['a Content-Length within the limit', untouchable('POST', { 'content-length': '16' }), 16],
+  ];
+  for (const [name, request, max] of table) {
+    it(`${name}: the same request, its body untouched`, () => {
+      const limited = limitBody(request, max);
+      assert.notEqual(limited, 'too_large');
+      if (limited === 'too_large') return;
+      assert.equal(limited.request, request);
+      assert.equal(limited.exceeded(), false);
+    });
+  }
+
+  it('a POST without a body: the same request', () => {
+    const request = post(null);
+    assert.equal((limitBody(request, 16) as { request: Request }).request, request);
+  });
+});
+
+describe('limitBody: a declared Content-Length over the limit', () => {
+  for (const length of ['17', '1000000000000']) {
+    it(`${length} bytes over 16: refused before the body is touched`, () => {
+      assert.equal(limitBody(untouchable('POST', { 'content-length': length }), 16), 'too_large');
+    });
+  }
+});
+
+describe('limitBody: a body of unknown length', () => {
+  const table: Array<[string, number[], boolean]> = [
+    ['within the limit in several chunks', [6, 6, 4], false],
+    ['exactly at the limit', [16], false],
+    ['one byte over in the last chunk', [8, 8, 1], true],
+    ['over in its first chunk', [40], true],
+  ];
+  for (const [name, sizes, over] of table) {
+    it(`${name}: ${over ? 'cut, the signal aborted first' : 'passes whole'}`, async () => {
+      const src = source(sizes);
+      const limited = limitBody(post(src.stream), 16);
+      assert.notEqual(limited, 'too_large');
+      if (limited === 'too_large') return;
+      const { request } = limited;
+      const reader = request.body!.getReader();
+      const got: number[] = [];
+      let failure: unknown;
+      let abortedBeforeFailure = false;
+      for (;;) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) break;
+          got.push(...value);
+        } catch (e) {
+          failure = e;
+          abortedBeforeFailure = request.signal.aborted;
+          break;
+        }
+      }
+      assert.equal(limited.exceeded(), over);
+      if (!over) {
+        assert.deepEqual(Uint8Array.from(got), expected(sum(sizes)));
+        assert.equal(request.signal.aborted, false);
+        return;
+      }
+      assert.ok(failure instanceof BodyTooLargeError, 'the body fails with BodyTooLargeError');
+      assert.equal(failure.limit, 16);
+      assert.ok(abortedBeforeFailure, 'the signal aborts before the body fails');
+      assert.equal(request.signal.reason, failure);
+      assert.ok(got.length <= 16, `no more than the limit handed on (${got.length})`);
+      assert.equal(src.cancelled(), undefined, "the client's own body is left unread, not cancelled");
+    });
+  }
+
+  it('the client going away aborts the new request too', () => {
+    const client = new AbortController();
+    const original = new Request('http://balancer.test/upload', { method: 'POST', body: source([4]).stream, duplex: 'half', signal: client.signal } as RequestInit);
+    const limited = limitBody(original, 16) as { request: Request };
+    assert.equal(limited.request.signal.aborted, false);
+    client.abort(new Error('client gone'));
+    assert.equal(limited.request.signal.aborted, true);
   });
 });

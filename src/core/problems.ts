@@ -53,3 +53,18 @@ export function upstreamFailed(path: string, attempts: AttemptReport[], note?: s
 export function badRequest(detail: string, errors: string[], path?: string): Problem {
   return { type: `${TYPE}invalid-request`, title: 'Invalid request', status: 400, detail, errors, ...(path ? { instance: path } : {}) };
 }
+
+/** A body larger than `load_balancer.max_body`: declared so (`declared`, its Content-Length) or found so while it streamed. */
+export function bodyTooLarge(maxBytes: number, declared: number | null, path?: string): Problem {
+  return {
+    type: `${TYPE}body-too-large`,
+    title: 'Request body too large',
+    status: 413,
+    detail:
+      declared === null
+        ? `The request body passed load_balancer.max_body (${maxBytes} bytes) while it was sent.`
+        : `The request declares a body of ${declared} bytes (Content-Length); load_balancer.max_body is ${maxBytes} bytes.`,
+    max_body: maxBytes,
+    ...(path ? { instance: path } : {}),
+  };
+}

@@ -1,14 +1,14 @@
 import type { PoolSettings } from '../config/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { attempt, type Outcome } from './attempt.ts';
-import { prepareBody, type PreparedBody } from './body.ts';
+import { BodyTooLargeError, prepareBody, type PreparedBody } from './body.ts';
 import type { RetryBudget } from './budget.ts';
 import type { Exchange } from './exchange.ts';
 import { upstreamHeaders } from './forward.ts';
 import type { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
 import type { Pool } from './pool.ts';
-import { badRequest, problemResponse } from './problems.ts';
+import { badRequest, bodyTooLarge, problemResponse } from './problems.ts';
 import type { RuntimeTable } from './records.ts';
 import { release, respond, type RequestDone } from './respond.ts';
 import { backoffMs, shouldRetry, type RetryDecision } from './retry.ts';
@@ -107,9 +107,11 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
     try {
       body = await prepareBody(request, config.replayBufferBytes);
     } catch (e) {
-      // The client broke or abandoned its own body: its fault, no server involved.
-      d.log.info('request body unreadable', { method: request.method, path: url.pathname, error: String(e) });
-      d.onDone?.({ request, clientIp: info.clientIp, service: d.service, status: 400, server: null, attempts: 0, startedAt, durationMs: now() - startedAt, bytes: 0 });
+      // The client broke or abandoned its own body, or sent more than max_body: its fault, no server involved.
+      const tooLarge = e instanceof BodyTooLargeError;
+      d.log.info(tooLarge ? 'request body too large' : 'request body unreadable', { method: request.method, path: url.pathname, error: String(e) });
+      d.onDone?.({ request, clientIp: info.clientIp, service: d.service, status: tooLarge ? 413 : 400, server: null, attempts: 0, startedAt, durationMs: now() - startedAt, bytes: 0 });
+      if (tooLarge) return problemResponse(bodyTooLarge(e.limit, null, url.pathname));
       return problemResponse(badRequest('The request body could not be read: the client ended or broke it.', [`(body): ${String(e)}`], url.pathname));
     }
     const pool = d.pool(startedAt);
