@@ -1,14 +1,35 @@
 /** Deno: served by Deno.serve, backends reached through Deno's fetch. */
 import { getConnInfo } from 'hono/deno';
+import type { ListenLimits } from '../config/types.ts';
 import { ENV_VARS } from '../config/load.ts';
+import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
-import type { Runtime, ServeFn } from './types.ts';
+import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
+import type { Runtime, Served, ServeFn } from './types.ts';
 
 interface DenoServer {
   addr: { hostname: string; port: number };
+  finished: Promise<void>;
   shutdown(): Promise<void>;
 }
+interface DenoConn {
+  close(): void;
+}
+interface DenoListener extends AsyncIterable<DenoConn> {
+  addr: { hostname: string; port: number };
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+type ServeInfo = { completed: Promise<void> };
+/** Deno.serve's machinery for one connection accepted elsewhere (what its node:http uses); not a public API. */
+type ServeOnConnection = (
+  conn: DenoConn,
+  signal: AbortSignal,
+  handler: (req: Request, info: ServeInfo) => Response | Promise<Response>,
+  onError: (error: unknown) => Response,
+  onListen: () => void,
+) => DenoServer;
 interface DenoApi {
   args: string[];
   version: { deno: string };
@@ -19,15 +40,94 @@ interface DenoApi {
   stdout: { writeSync(b: Uint8Array): number };
   stderr: { writeSync(b: Uint8Array): number };
   serve(options: { hostname: string; port: number; onListen?: (addr: { port: number }) => void }, handler: (req: Request, info: unknown) => Response | Promise<Response>): DenoServer;
+  listen(options: { hostname: string; port: number }): DenoListener;
+  internal?: symbol;
 }
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const encoder = new TextEncoder();
+const internals = Deno.internal ? (Deno as unknown as Record<symbol, { serveHttpOnConnection?: ServeOnConnection } | undefined>)[Deno.internal] : undefined;
 
-/** Serves `handler` with Deno.serve; its env is Deno's serve info (`remoteAddr`, as Hono's getConnInfo expects). Port 0 picks a free port. */
+/**
+ * Serves `handler` with Deno's HTTP server; its env is Deno's serve info (`remoteAddr`, as Hono's
+ * getConnInfo expects). Port 0 picks a free port. Deno.serve keeps no timers and no connection
+ * count, so this listener accepts the connections itself and serves each with Deno.serve's own
+ * machinery: past `maxConnections` a new one is closed at once; one whose first request head has
+ * not arrived within `headerTimeoutMs`, or that has idled `idleTimeoutMs` with nothing in flight
+ * since its last response, is closed. Where that machinery is missing, plain Deno.serve serves
+ * without those limits.
+ */
 export const serve: ServeFn = async (handler, options) => {
-  const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, (req, info) => handler(req, info));
-  return { hostname: options.hostname, port: server.addr.port, close: () => server.shutdown() };
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const guarded = guardRequests(handler, { maxBodyBytes: limits.maxBodyBytes });
+  const serveOn = internals?.serveHttpOnConnection;
+  if (typeof serveOn !== 'function') {
+    const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, (req, info) => guarded(req, info));
+    return { hostname: options.hostname, port: server.addr.port, close: () => server.shutdown() };
+  }
+  return serveWithLimits(serveOn, guarded, options.hostname, options.port, limits);
 };
+
+const internalError = () => new Response('Internal Server Error', { status: 500 });
+
+function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, hostname: string, port: number, limits: ListenLimits): Served {
+  const listener = Deno.listen({ hostname, port });
+  const table = new ConnectionTable(limits);
+  const servers = new Set<DenoServer>();
+  const sweep = setInterval(() => table.sweep(performance.now()), sweepEveryMs(limits));
+  let closing = false;
+
+  const accept = (conn: DenoConn) => {
+    const abort = new AbortController();
+    const c = table.add(performance.now(), () => abort.abort());
+    if (!c) return conn.close();
+    const done = () => table.finished(c, performance.now());
+    const server = serveOn(
+      conn,
+      abort.signal,
+      (req, info) => {
+        table.started(c);
+        info.completed.then(done, done);
+        return handler(req, info);
+      },
+      internalError,
+      () => {},
+    );
+    servers.add(server);
+    const gone = () => {
+      table.remove(c);
+      servers.delete(server);
+    };
+    server.finished.then(gone, gone);
+  };
+
+  const loop = (async () => {
+    while (!closing) {
+      let conn: DenoConn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        if (closing) return;
+        // Out of descriptors or a connection reset before it was accepted: keep listening.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      accept(conn);
+    }
+  })();
+
+  return {
+    hostname,
+    port: listener.addr.port,
+    close: async () => {
+      closing = true;
+      listener.close();
+      await loop;
+      // As Deno.serve's shutdown: no new connections, in-flight requests finish.
+      await Promise.all([...servers].map((s) => s.shutdown().catch(() => {})));
+      clearInterval(sweep);
+    },
+  };
+}
 
 export const runtime: Runtime = {
   name: `Deno ${Deno.version.deno}`,
