@@ -91,6 +91,12 @@ describe('upstreamHeaders', () => {
       { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'http', 'x-forwarded-host': 'shop.example' },
     ],
     [
+      'drops Expect: the balancer already answered 100 Continue, and a backend\'s 100 would be a second one',
+      { expect: '100-continue', 'content-length': '5000000' },
+      info,
+      { 'content-length': '5000000', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' },
+    ],
+    [
       'removes hop-by-hop and Connection-named headers',
       { connection: 'x-hop', 'x-hop': '1', 'keep-alive': 'timeout=5', te: 'trailers', 'x-end': '1' },
       info,

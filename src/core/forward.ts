@@ -39,7 +39,7 @@ export interface ForwardInfo {
 }
 
 /**
- * The headers to send upstream: the client's, minus hop-by-hop, with
+ * The headers to send upstream: the client's, minus hop-by-hop and `Expect`, with
  * `X-Forwarded-For` (client IP appended to any incoming chain),
  * `X-Forwarded-Proto` and `X-Forwarded-Host` set. `Host` is left for the
  * transport to set from the backend URL.
@@ -47,6 +47,9 @@ export interface ForwardInfo {
 export function upstreamHeaders(incoming: Headers, info: ForwardInfo): Headers {
   const headers = stripHopByHop(new Headers(incoming));
   headers.delete('host');
+  // The client's server (Node, Bun, Deno, workerd) answers `Expect: 100-continue` itself; sent on,
+  // the backend's own 100 reaches a client library that did not ask for one (undici fails on it).
+  headers.delete('expect');
   const prior = incoming.get('x-forwarded-for');
   headers.set('x-forwarded-for', prior ? `${prior}, ${info.clientIp}` : info.clientIp);
   headers.set('x-forwarded-proto', info.proto);
