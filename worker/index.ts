@@ -9,6 +9,7 @@ import type { Balancer } from '../src/core/balancer.ts';
 import { createLogger } from '../src/core/log.ts';
 import { SETTLE_MS } from '../src/core/services-writes.ts';
 import { problemResponse } from '../src/core/problems.ts';
+import { guardRequests } from '../src/core/request-guards.ts';
 import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
@@ -127,7 +128,8 @@ export default {
     built ??= build(env);
     const b = await built;
     if ('errors' in b) return configError(b.errors);
-    const response = await b.app.fetch(request, env, ctx as never);
+    // The core's own client checks (a repeated Host, load_balancer.max_body), as on every runtime.
+    const response = await guardRequests((req) => b.app.fetch(req, env, ctx as never), { maxBodyBytes: b.balancer.config.listen.maxBodyBytes })(request, null);
     if (b.storage === 'durable_object') {
       if (!armed) {
         armed = true;

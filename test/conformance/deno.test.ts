@@ -1,5 +1,7 @@
 import { runAdminGuardConformance } from './admin-guard-suite.ts';
+import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
+import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
@@ -9,3 +11,7 @@ runConformance('deno', processStarter('deno'), {
 runServicesConformance('deno', processStarter('deno'));
 runAdminGuardConformance('deno', processStarter('deno'));
 runBackendsConformance('deno', processStarter('deno'), 'deno');
+runConnectionsConformance('deno', processStarter('deno'), {
+  skip: { missingHost: "Deno's server does not tell the handler a request's HTTP version, so a request without Host is served as HTTP/1.0's is" },
+});
+runAdminInputConformance('deno', processStarter('deno'));

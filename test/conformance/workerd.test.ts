@@ -1,6 +1,8 @@
 import { startMiniflare } from '../fixtures/worker.ts';
 import { runAdminGuardConformance } from './admin-guard-suite.ts';
+import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
+import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 
@@ -41,3 +43,15 @@ runServicesConformance('workerd (Durable Object state)', workerd(), { storage: '
 runServicesConformance('workerd (KV state, rounds by cron)', workerd(200), { storage: 'kv' });
 runAdminGuardConformance('workerd', workerd(), { skip: { hostNames: 'a Worker needs a token for every write, and Cloudflare delivers it only the requests for its own host names' }, dotsResolvedByServer: "workerd resolves dot segments (a '..' above the root at the root) before the Worker sees the URL" });
 runBackendsConformance('workerd', workerd(), 'workerd', { storage: 'durable_object' });
+// Client connections end at workerd's own HTTP server (on Cloudflare, at the edge) before any Worker code runs.
+runConnectionsConformance('workerd', workerd(), {
+  config: { storage: 'durable_object' },
+  skip: {
+    headerTimeout: "a Worker cannot set how long a request head may take: workerd keeps a connection with half a head open, Cloudflare's edge applies its own limit",
+    idleTimeout: "a Worker cannot set the idle timeout: workerd closes an idle connection after its own 5 s or so, Cloudflare's edge after its own",
+    maxConnections: "a Worker cannot limit connections: workerd accepts them, Cloudflare's edge scales them",
+    duplicateHost: 'workerd answers two Host headers with its own 500 before any Worker code runs',
+    missingHost: 'workerd answers a request without Host with its own 400 before any Worker code runs, on HTTP/1.0 too',
+  },
+});
+runAdminInputConformance('workerd', workerd(), { storage: 'durable_object' });
