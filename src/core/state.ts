@@ -78,6 +78,7 @@ export class SharedState {
   onError?: (error: unknown) => void;
   /** Called with a write of this instance found overwritten by another writer. */
   onLost?: (write: LostWrite) => void;
+  /** What this instance's admin writes met in the store (`/api/stats` shows it at the edge). */
   readonly writes: WriteStats = { written: 0, retried: 0, lost: 0, lastLost: null };
 
   /** Whether `services` is a document read from (or written to) the store's `services` key, so its version is the one stored. */
