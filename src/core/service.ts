@@ -1,7 +1,7 @@
 import type { PoolSettings } from '../config/types.ts';
 import { observePassive } from '../health/observe.ts';
 import { httpProbe, type HealthProbe } from '../health/probe.ts';
-import { healthRound, tickPeriodMs, type RoundResult } from '../health/round.ts';
+import { healthRound, type RoundResult } from '../health/round.ts';
 import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { RetryBudget } from './budget.ts';
@@ -163,11 +163,6 @@ export class Service {
     const backends = this.pool.backends;
     const panic = this.settings.panicThreshold > 0 && this.guards.healthyPercent(backends) < this.settings.panicThreshold;
     return backends.some((b) => this.guards.available(b, now, panic));
-  }
-
-  /** How often this service's checks need a round (Infinity when its health checks are off). */
-  tickPeriodMs(): number {
-    return this.settings.healthCheck.enabled ? tickPeriodMs(this.settings.healthCheck) : Infinity;
   }
 
   /** One health-check round of this service's servers that are due (all with `force`). */

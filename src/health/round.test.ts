@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Backend, HealthMap, HealthRecord, ProbeResult } from '../core/types.ts';
 import type { HealthProbe } from './probe.ts';
-import { healthRound, intervalFor, tickPeriodMs, type RoundOptions } from './round.ts';
+import { healthRound, intervalFor, type RoundOptions } from './round.ts';
 import { ROUND_FLOOR_MS } from './schedule.ts';
 
 const intervals = { intervalMs: 10_000, fastIntervalMs: 2_000, downIntervalMs: 30_000 };
@@ -51,20 +51,6 @@ describe('intervalFor', () => {
   ];
   for (const [name, record, want] of table) {
     it(`${name} → ${want} ms`, () => assert.equal(intervalFor(record, intervals), want));
-  }
-});
-
-describe('tickPeriodMs', () => {
-  const table: Array<[number, number, number, number]> = [
-    [10_000, 2_000, 30_000, 2_000],
-    [1_000, 2_000, 30_000, 1_000],
-    [10_000, 20_000, 5_000, 5_000],
-    [3_000, 3_000, 3_000, 3_000],
-  ];
-  for (const [intervalMs, fastIntervalMs, downIntervalMs, want] of table) {
-    it(`${intervalMs}/${fastIntervalMs}/${downIntervalMs} → ${want}`, () => {
-      assert.equal(tickPeriodMs({ intervalMs, fastIntervalMs, downIntervalMs }), want);
-    });
   }
 });
 

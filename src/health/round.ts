@@ -34,11 +34,6 @@ export function intervalFor(rec: HealthRecord, o: Pick<RoundOptions, 'intervalMs
   return rec.consecutive_failures > 0 ? o.fastIntervalMs : o.intervalMs;
 }
 
-/** How often an entry should call `tick()`: the shortest interval any server can have. */
-export function tickPeriodMs(o: Pick<RoundOptions, 'intervalMs' | 'fastIntervalMs' | 'downIntervalMs'>): number {
-  return Math.min(o.intervalMs, o.fastIntervalMs, o.downIntervalMs);
-}
-
 /**
  * One health-check round: probes every backend whose next check is due (at
  * most `concurrency` at once), applies `observe`, schedules each one's next
