@@ -12,6 +12,9 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Miniflare } from 'miniflare';
 import { bundleWorker, compatibility } from '../fixtures/worker.ts';
+import { waitFor } from '../fixtures/wait.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const TOKEN = 'edge-admin-token';
 const ISOLATES = ['one', 'two'] as const;
@@ -29,18 +32,7 @@ interface WritesReport {
   last_lost: { change: string; version: number; written_at: string; found_at: string } | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const t0 = performance.now();
-  let v = await get();
-  while (!ok(v)) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(v)})`);
-    await sleep(50);
-    v = await get();
-  }
-  return v;
-}
 
 /** The Worker that sends each request of its body to its isolate (a service binding) at once, and answers every answer. */
 const TOGETHER = `export default {

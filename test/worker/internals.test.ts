@@ -11,20 +11,11 @@ import { consistentHash } from '../../src/policies/consistent-hash.ts';
 import { always, ctx, options } from '../../src/policies/fixtures.ts';
 import { backendFromSpec } from '../../src/core/pool.ts';
 import { nodeHmac } from '../../src/runtime/hashes.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 const TOKEN = 'edge-admin-token';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const t0 = performance.now();
-  let v = await get();
-  while (!ok(v)) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(v)})`);
-    await sleep(50);
-    v = await get();
-  }
-  return v;
-}
 
 interface Rpc {
   getDoc(key: string): Promise<string | null>;
