@@ -6,7 +6,7 @@ import { normaliseRoutes, routeProblems } from './routes.ts';
 import { FileSchema, type FileOutput, type ServiceInput } from './schema.ts';
 import { serverAddress, serverSpec } from './server.ts';
 import { DEFAULT_SERVICE } from './service-name.ts';
-import type { Config, ServerConfig } from './types.ts';
+import type { Config, ListenLimits, ServerConfig } from './types.ts';
 
 /**
  * Parses config file text: the object, or one line naming `label`, line and
@@ -45,6 +45,9 @@ export function validateConfig(raw: unknown, sourceOf: (path: string) => string)
   return { ok: true, config };
 }
 
+/** The listener limits a config that sets none gets: nginx's header and keep-alive timeouts, no body limit (as HAProxy and Caddy). */
+export const LISTEN_DEFAULTS: ListenLimits = { headerTimeoutMs: 60_000, idleTimeoutMs: 75_000, maxConnections: 10_000, maxBodyBytes: 0 };
+
 /** `PATH[j]: duplicates PATH[i] (host:port)` for each server listed twice. */
 export function duplicates(servers: readonly ServerConfig[], path: string): InputProblem[] {
   const seen = new Map<string, number>();
@@ -72,10 +75,10 @@ function normalise(f: FileOutput): Config {
     host: f.load_balancer?.host ?? '127.0.0.1',
     port: f.load_balancer?.port ?? 8080,
     listen: {
-      headerTimeoutMs: f.load_balancer?.header_timeout ?? 60_000,
-      idleTimeoutMs: f.load_balancer?.idle_timeout ?? 75_000,
-      maxConnections: f.load_balancer?.max_connections ?? 10_000,
-      maxBodyBytes: f.load_balancer?.max_body ?? 0,
+      headerTimeoutMs: f.load_balancer?.header_timeout ?? LISTEN_DEFAULTS.headerTimeoutMs,
+      idleTimeoutMs: f.load_balancer?.idle_timeout ?? LISTEN_DEFAULTS.idleTimeoutMs,
+      maxConnections: f.load_balancer?.max_connections ?? LISTEN_DEFAULTS.maxConnections,
+      maxBodyBytes: f.load_balancer?.max_body ?? LISTEN_DEFAULTS.maxBodyBytes,
     },
     servers,
     ...poolSettings(inherited),

@@ -4,9 +4,10 @@
  * which connections are over their time, and whether one more may open.
  */
 import type { ListenLimits } from '../config/types.ts';
+import { LISTEN_DEFAULTS } from '../config/validate.ts';
 
-/** The limits a server gets when none are given (the config's defaults: nginx's timeouts, no body limit). */
-export const DEFAULT_LIMITS: ListenLimits = { headerTimeoutMs: 60_000, idleTimeoutMs: 75_000, maxConnections: 10_000, maxBodyBytes: 0 };
+/** The limits a server gets when none are given: the config's defaults. */
+export const DEFAULT_LIMITS: ListenLimits = LISTEN_DEFAULTS;
 
 /** One client connection as the table sees it. */
 export interface TrackedConnection {
