@@ -6,12 +6,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createApp } from '../src/app.ts';
-import { serve } from '../src/runtime/node.ts';
-import type { Served } from '../src/runtime/types.ts';
-import { undiciTransport } from '../src/transport/undici.ts';
-import { startBackend, type TestBackend } from './fixtures/backends.ts';
-import { testConfig } from './fixtures/config.ts';
+import { startNodeBalancer, type NodeBalancer } from './fixtures/node-balancer.ts';
 
 /** POSTs `size` bytes with `Expect: 100-continue`, sending the body only after the 100. */
 function postExpecting(port: number, size: number): Promise<{ status: number; continued: boolean; body: string }> {
@@ -32,21 +27,15 @@ function postExpecting(port: number, size: number): Promise<{ status: number; co
 }
 
 describe('Expect: 100-continue through the balancer', () => {
-  let backend: TestBackend;
-  let server: Served;
+  let lb: NodeBalancer;
   before(async () => {
-    backend = await startBackend('a', 0);
-    const { app } = createApp({ config: testConfig([backend.url]), transport: undiciTransport(), clientIp: () => '127.0.0.1' });
-    server = await serve((req, env) => app.fetch(req, env), { hostname: '127.0.0.1', port: 0 });
+    lb = await startNodeBalancer();
   });
-  after(async () => {
-    await server.close();
-    await backend.close();
-  });
+  after(() => lb.close());
 
   it('a 2 MiB upload, twice: 100 Continue, then 200 with the whole body at the backend', async () => {
     for (let i = 0; i < 2; i++) {
-      const r = await postExpecting(server.port, 2 * 1024 * 1024);
+      const r = await postExpecting(lb.port, 2 * 1024 * 1024);
       assert.equal(r.continued, true);
       assert.equal(r.status, 200, r.body);
       assert.equal(JSON.parse(r.body).body_bytes, 2 * 1024 * 1024);

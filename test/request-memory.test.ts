@@ -8,12 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
-import { createApp } from '../src/app.ts';
-import { serve } from '../src/runtime/node.ts';
-import type { Served } from '../src/runtime/types.ts';
-import { undiciTransport } from '../src/transport/undici.ts';
-import { startBackend, type TestBackend } from './fixtures/backends.ts';
-import { testConfig } from './fixtures/config.ts';
+import { startNodeBalancer, type NodeBalancer } from './fixtures/node-balancer.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -24,19 +19,15 @@ const REQUESTS = 1500;
 const LIMIT = 16 * 1024 * 1024;
 
 describe('buffered request bodies are not kept after their exchange (Node server, undici transport)', { timeout: 60_000 }, () => {
-  let backend: TestBackend;
-  let server: Served;
+  let lb: NodeBalancer;
   let agent: Agent;
   before(async () => {
-    backend = await startBackend('a', 0);
-    const { app } = createApp({ config: testConfig([backend.url]), transport: undiciTransport(), clientIp: () => '127.0.0.1' });
-    server = await serve((req, env) => app.fetch(req, env), { hostname: '127.0.0.1', port: 0 });
+    lb = await startNodeBalancer();
     agent = new Agent({ connections: 4 });
   });
   after(async () => {
     await agent.close();
-    await server.close();
-    await backend.close();
+    await lb.close();
   });
 
   it(`${REQUESTS} POSTs of ${BODY / 1024} KiB leave under ${LIMIT / 1024 / 1024} MiB of buffers`, async () => {
@@ -45,13 +36,13 @@ describe('buffered request bodies are not kept after their exchange (Node server
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next++ < REQUESTS) {
-          const r = await request(`http://127.0.0.1:${server.port}/echo`, { method: 'POST', body, dispatcher: agent });
+          const r = await request(`http://127.0.0.1:${lb.port}/echo`, { method: 'POST', body, dispatcher: agent });
           assert.equal(r.statusCode, 200);
           await r.body.dump();
         }
       }),
     );
-    backend.hits.paths.length = 0;
+    lb.backend.hits.paths.length = 0;
     // Two collections with a turn between them, so finalizers that release held values run.
     gc();
     await new Promise((r) => setTimeout(r, 50));
