@@ -72,6 +72,10 @@ const config = writeConfig({
 });
 const lb = await startEntry(runtime, ['--config', config]);
 const pgid = lb.child.pid!;
+// The baseline is the balancer at rest once running: after a request to each backend and two
+// health rounds, so the keep-alive connection it holds to each backend is open in both samples.
+for (let i = 0; i < backends.length; i++) await (await request(`${lb.url}/echo`)).body.dump();
+await sleep(2_500);
 const base = sampleGroup(pgid);
 console.log(`soak: ${runtime} for ${minutes} min on ${lb.url}; at start ${(base.rssKiB / 1024).toFixed(1)} MiB RSS, ${base.fds} descriptors`);
 
