@@ -14,7 +14,7 @@
  * (give or take one health-probe connection per backend).
  * Exits 1 when either fails. Every process it starts is stopped by its PID (group).
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -55,6 +55,32 @@ function sampleGroup(pgid: number): { rssKiB: number; fds: number } {
   return { rssKiB, fds };
 }
 
+/** The descriptors of a process group by what they are: a TCP connection by its remote port, else the link's kind. */
+function describeGroup(pgid: number): Record<string, number> {
+  const tcp = new Map<string, string>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length > 9) tcp.set(f[9], f[3] === '0A' ? 'listening socket' : `tcp to port ${parseInt(f[2].split(':')[1], 16)}`);
+  }
+  const out: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+      for (const fd of readdirSync(`/proc/${entry}/fd`)) {
+        const link = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+        const what = inode ? (tcp.get(inode) ?? 'other socket') : link.replace(/:\[\d+\]$/, '').replace(/^\/.*/, 'file');
+        out[what] = (out[what] ?? 0) + 1;
+      }
+    } catch {
+      // the process or descriptor went away while listing
+    }
+  }
+  return out;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
@@ -77,6 +103,7 @@ const pgid = lb.child.pid!;
 for (let i = 0; i < backends.length; i++) await (await request(`${lb.url}/echo`)).body.dump();
 await sleep(2_500);
 const base = sampleGroup(pgid);
+const baseKinds = describeGroup(pgid);
 console.log(`soak: ${runtime} for ${minutes} min on ${lb.url}; at start ${(base.rssKiB / 1024).toFixed(1)} MiB RSS, ${base.fds} descriptors`);
 
 const until = Date.now() + durationMs;
@@ -185,6 +212,7 @@ const result = {
   rss_growth_percent: growth * 100,
   descriptors: { before: base.fds, peak_under_load: Math.max(...samples.map((s) => s.fds)), after: after.fds },
 };
+const afterKinds = describeGroup(pgid);
 await lb.stop();
 for (const b of backends) await b.kill().catch(() => {});
 
@@ -197,6 +225,8 @@ console.log(
     `descriptors: ${result.descriptors.before} before, ${result.descriptors.peak_under_load} peak, ${result.descriptors.after} after`,
   ].join('\n'),
 );
+const kinds = [...new Set([...Object.keys(baseKinds), ...Object.keys(afterKinds)])].filter((k) => baseKinds[k] !== afterKinds[k]);
+if (kinds.length) console.log(`descriptors that changed: ${kinds.map((k) => `${k} ${baseKinds[k] ?? 0} → ${afterKinds[k] ?? 0}`).join(', ')} (backends on ports ${backends.map((b) => b.port).join(', ')})`);
 if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
 // A health probe's connection to each backend may be open at the moment of sampling.
 const leak = result.descriptors.after > result.descriptors.before + backends.length;
