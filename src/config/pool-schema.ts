@@ -3,6 +3,7 @@
  * sets for every service, and what each service may set for itself.
  */
 import * as v from 'valibot';
+import { trafficPoolEntries } from './traffic-schema.ts';
 import { bytes, duration, expectedStatus, hashKey, integer, isRegex, objectOnly, percent, positiveDuration, section } from './fields.ts';
 
 /** The key sticky-session tokens are signed with (HMAC-SHA-256). */
@@ -89,6 +90,7 @@ export const poolEntries = {
   timeout: v.optional(positiveDuration),
   retries: v.optional(integer(0, 10)),
   replay_buffer: v.optional(bytes),
+  ...trafficPoolEntries,
 };
 
 /** The object-valued pool settings: a service that sets some of their fields inherits the rest. */

@@ -3,6 +3,7 @@ import { POOL_SECTIONS } from './pool-schema.ts';
 import type { ServiceInput } from './schema.ts';
 import { serverSpec } from './server.ts';
 import { DEFAULT_SERVICE } from './service-name.ts';
+import { NO_LIMITS, trafficLimits } from './traffic-schema.ts';
 import type { PoolSettings, ServiceConfig } from './types.ts';
 
 /**
@@ -31,7 +32,7 @@ export function resolveService(name: string, top: ServiceInput, own: ServiceInpu
   if (settings.sticky && name !== DEFAULT_SERVICE && own.sticky?.cookie === undefined) {
     settings.sticky = { ...settings.sticky, cookie: `${settings.sticky.cookie}_${name}` };
   }
-  return { name, servers: (own.servers ?? []).map(serverSpec), ...settings };
+  return { name, servers: (own.servers ?? []).map(serverSpec), ...settings, limits: trafficLimits(own, `service:${name}`) };
 }
 
 /** Fills defaults and converts pool settings to the core's shape (milliseconds, camelCase). */
@@ -93,5 +94,9 @@ export function poolSettings(p: ServiceInput): PoolSettings {
     timeoutMs: p.timeout ?? 10_000,
     retries: p.retries ?? 2,
     replayBufferBytes: p.replay_buffer ?? 64 * 1024,
+    queue: { maxQueue: p.max_queue ?? 100, timeoutMs: p.queue_timeout ?? 10_000 },
+    shedPercent: p.shed_percent ?? 0,
+    priority: p.priority ? { header: p.priority.header.toLowerCase(), low: p.priority.low } : null,
+    limits: NO_LIMITS,
   };
 }

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { matchers } from '../routing/matchers/registry.ts';
 import { section } from './fields.ts';
 import { serviceName } from './service-name.ts';
+import { limitEntries } from './traffic-schema.ts';
 
 const matchEntries = Object.fromEntries(Object.entries(matchers).map(([key, m]) => [key, v.optional(m.schema)])) as {
   [K in keyof typeof matchers]: v.OptionalSchema<(typeof matchers)[K]['schema'], undefined>;
@@ -24,6 +25,7 @@ export const RouteSchema = v.pipe(
     ),
     fallback: v.optional(serviceName),
     strip_prefix: v.optional(v.boolean('must be true or false')),
+    ...limitEntries,
   }),
   v.check((r) => (r.service === undefined) !== (r.split === undefined), 'must name a service or a split (one of them)'),
   v.forward(v.check((r) => !(r.match?.path !== undefined && r.match?.path_prefix !== undefined), 'give path or path_prefix, not both'), ['match']),

@@ -1,17 +1,23 @@
 import type { InputProblem } from './issues.ts';
 import type { RouteInput } from './route-schema.ts';
 import type { RouteConfig } from '../routing/route-config.ts';
+import { hasLimits, trafficLimits } from './traffic-schema.ts';
 
 /** Routes as the core keeps them: names filled in (a route's position, from 0, when it has none). */
 export function normaliseRoutes(routes: readonly RouteInput[]): RouteConfig[] {
-  return routes.map((r, i) => ({
-    name: r.name ?? String(i),
-    match: r.match ?? {},
-    ...(r.service !== undefined ? { service: r.service } : {}),
-    ...(r.split ? { split: r.split.map((s) => ({ service: s.service, weight: s.weight })) } : {}),
-    ...(r.fallback !== undefined ? { fallback: r.fallback } : {}),
-    stripPrefix: r.strip_prefix === true,
-  }));
+  return routes.map((r, i) => {
+    const name = r.name ?? String(i);
+    const limits = trafficLimits(r, `route:${name}`);
+    return {
+      name,
+      match: r.match ?? {},
+      ...(r.service !== undefined ? { service: r.service } : {}),
+      ...(r.split ? { split: r.split.map((s) => ({ service: s.service, weight: s.weight })) } : {}),
+      ...(r.fallback !== undefined ? { fallback: r.fallback } : {}),
+      stripPrefix: r.strip_prefix === true,
+      ...(hasLimits(limits) ? { limits } : {}),
+    };
+  });
 }
 
 /**

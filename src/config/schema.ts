@@ -6,6 +6,7 @@ import { poolEntries } from './pool-schema.ts';
 import { RoutesSchema } from './route-schema.ts';
 import { ServerSchema, serverHost } from './server.ts';
 import { serviceName } from './service-name.ts';
+import { limitEntries } from './traffic-schema.ts';
 
 const names = algorithmNames.join(', ');
 const algorithm = v.picklist(algorithmNames, `must be one of ${names}`);
@@ -15,6 +16,7 @@ export const ServiceSchema = section({
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),
   algorithm: v.optional(algorithm),
   ...poolEntries,
+  ...limitEntries,
 });
 
 export type ServiceInput = v.InferOutput<typeof ServiceSchema>;
@@ -34,6 +36,7 @@ export const FileSchema = section({
   ),
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),
   ...poolEntries,
+  ...limitEntries,
   served_by_header: v.optional(
     v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]*$/, 'must be a header name'))], 'must be a header name, "" or false'),
   ),

@@ -64,8 +64,10 @@ describe('object sections refuse arrays, null and strings', () => {
     }
   });
 
-  // A server is one of two object forms: the union names both.
-  const messageAt = (path: string) => (/servers\[0\]$/.test(path) ? 'must be {"host", "port"} or {"url"}' : path === 'services' ? 'must be an object of services by name' : /headers$/.test(path) ? 'must be an object of headers' : /query$/.test(path) ? 'must be an object of query parameters' : 'must be an object');
+  // A server is one of two object forms: the union names both. A rate limit may be a list, a concurrency cap a number.
+  const RATE_LIMIT = 'must be a rate limit such as {"key": "ip", "rate": "100/s", "burst": 50}, or a list of them';
+  const MAX_CONCURRENT = 'must be a number of requests per client, or {"limit": 10, "key": "ip"}';
+  const messageAt = (path: string, bad: unknown) => (/rate_limit$/.test(path) ? (Array.isArray(bad) ? 'must list at least one rate limit' : RATE_LIMIT) : /max_concurrent$/.test(path) ? MAX_CONCURRENT : /servers\[0\]$/.test(path) ? 'must be {"host", "port"} or {"url"}' : path === 'services' ? 'must be an object of services by name' : /headers$/.test(path) ? 'must be an object of headers' : /query$/.test(path) ? 'must be an object of query parameters' : 'must be an object');
 
   for (const steps of paths) {
     const path = dotted(steps);
@@ -73,7 +75,7 @@ describe('object sections refuse arrays, null and strings', () => {
       it(`${path}: ${JSON.stringify(bad)}`, () => {
         const r = validateConfig(placed(steps, bad), () => 'c.json');
         assert.equal(r.ok, false, `${path} took ${JSON.stringify(bad)}`);
-        const want = `c.json: ${path}: ${messageAt(path)}, got ${JSON.stringify(bad)}`;
+        const want = `c.json: ${path}: ${messageAt(path, bad)}, got ${JSON.stringify(bad)}`;
         assert.ok(!r.ok && r.errors.includes(want), `${want} not in ${JSON.stringify(!r.ok && r.errors)}`);
       });
     }

@@ -12,6 +12,8 @@ export interface ServerConfig {
   name?: string;
   weight: number;
   backup: boolean;
+  /** Most requests in flight to it at once (nginx and HAProxy `max_conns`/`maxconn`); absent: no cap. */
+  maxConns?: number;
 }
 
 /** Thrown for a server URL no backend can have (the API turns it into a 400). */
@@ -87,6 +89,7 @@ const common = {
   weight: v.optional(weight, 1),
   name: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(200, 'must be at most 200 characters'))),
   backup: v.optional(v.boolean('must be true or false'), false),
+  max_conns: v.optional(integer(0, 1_000_000, 'an integer 0-1000000 (0: no cap)')),
 };
 
 /** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. The same in config files and `POST /api/servers`. */
@@ -103,5 +106,5 @@ export type ServerInput = v.InferOutput<typeof ServerSchema>;
 /** A validated server as the core keeps it: always a canonical URL, never host/port apart. */
 export function serverSpec(s: ServerInput): ServerConfig {
   const url = serverAddress('url' in s ? s.url : hostPortUrl(s.host, s.port)).url;
-  return { url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) };
+  return { url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}), ...(s.max_conns ? { maxConns: s.max_conns } : {}) };
 }

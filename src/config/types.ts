@@ -4,6 +4,9 @@ import type { RouteConfig } from '../routing/route-config.ts';
 import type { StoreName } from '../storage/registry.ts';
 import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
+import type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits } from '../traffic/config.ts';
+
+export type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits };
 
 export type { RouteConfig, ServerConfig };
 
@@ -94,6 +97,18 @@ export interface PoolSettings {
   retries: number;
   /** Largest request body kept for replay on retry. */
   replayBufferBytes: number;
+  /**
+   * Requests that find every eligible server at its `max_conns` wait here, at
+   * most `maxQueue` of them, each for at most `timeoutMs` (HAProxy `maxqueue`,
+   * `timeout queue`); past either they get 503.
+   */
+  queue: { maxQueue: number; timeoutMs: number };
+  /** Percent of new requests refused with 503 (Cloudflare's pool load shedding); 0: none. The services document may override it at run time. */
+  shedPercent: number;
+  /** Requests whose `header` holds one of the `low` values are low priority: shed first, queued behind the rest. Null: every request is alike. */
+  priority: { header: string; low: string[] } | null;
+  /** The service's own rate limits and concurrency cap (a service's `rate_limit`, `max_concurrent`; never inherited). */
+  limits: TrafficLimits;
 }
 
 /** Limits on client connections, applied by each runtime's server (and the core where the runtime cannot). */
@@ -127,6 +142,8 @@ export interface Config extends PoolSettings {
   listen: ListenLimits;
   /** The default service's servers. */
   servers: ServerConfig[];
+  /** Limits on every proxied request, before routing: the top level's `rate_limit` and `max_concurrent` (the default service's own `limits` are none). */
+  globalLimits: TrafficLimits;
   /** Whether there is a default service: yes unless `services` are given without top-level `servers`. */
   defaultService: boolean;
   /** The named services, settings resolved. */

@@ -6,6 +6,7 @@ import { normaliseRoutes, routeProblems } from './routes.ts';
 import { FileSchema, type FileOutput, type ServiceInput } from './schema.ts';
 import { serverAddress, serverSpec } from './server.ts';
 import { DEFAULT_SERVICE } from './service-name.ts';
+import { limitNameProblems, trafficLimits } from './traffic-schema.ts';
 import type { Config, ListenLimits, ServerConfig } from './types.ts';
 
 /**
@@ -41,6 +42,13 @@ export function validateConfig(raw: unknown, sourceOf: (path: string) => string)
   for (const s of config.services) problems.push(...duplicates(s.servers, `services.${s.name}.servers`));
   const names = [...(config.defaultService ? [DEFAULT_SERVICE] : []), ...config.services.map((s) => s.name)];
   problems.push(...routeProblems(f.routes ?? [], names, config.admin.prefix).map((p) => ({ ...p, path: `routes${p.path}` })));
+  problems.push(
+    ...limitNameProblems([
+      { path: '', limits: config.globalLimits },
+      ...config.services.map((s) => ({ path: `services.${s.name}`, limits: s.limits })),
+      ...config.routes.map((r, i) => ({ path: `routes[${i}]`, limits: r.limits ?? { rateLimits: [], maxConcurrent: null } })),
+    ]),
+  );
   if (problems.length) return { ok: false, errors: problems.map(line) };
   return { ok: true, config };
 }
@@ -63,7 +71,7 @@ export function duplicates(servers: readonly ServerConfig[], path: string): Inpu
 
 /** The top-level settings every service inherits, as validated. */
 function inheritedOf(f: FileOutput): ServiceInput {
-  const { load_balancer, servers: _s, served_by_header: _h, admin: _a, access_log: _l, cors: _c, storage: _st, services: _sv, routes: _r, log_level: _ll, ...pool } = f;
+  const { load_balancer, rate_limit: _rl, max_concurrent: _mc, servers: _s, served_by_header: _h, admin: _a, access_log: _l, cors: _c, storage: _st, services: _sv, routes: _r, log_level: _ll, ...pool } = f;
   return { ...pool, ...(load_balancer?.algorithm ? { algorithm: load_balancer.algorithm } : {}) };
 }
 
@@ -82,6 +90,7 @@ function normalise(f: FileOutput): Config {
     },
     servers,
     ...poolSettings(inherited),
+    globalLimits: trafficLimits(f, 'global'),
     defaultService: f.servers !== undefined || f.services === undefined,
     services: Object.entries(f.services ?? {})
       .filter(([name]) => name !== DEFAULT_SERVICE)

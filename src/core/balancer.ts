@@ -9,6 +9,7 @@ import type { Digest } from '../policies/types.ts';
 import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
+import type { Gate } from '../traffic/types.ts';
 import { accessLine } from './access-log.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { statusReport, type StatusReport } from './report.ts';
@@ -81,7 +82,7 @@ const EVENTS_KEPT = 100;
 /** The services document a config starts with: its services and routes, version 0. */
 export function initialServices(config: Config, now: number): ServicesDocument {
   const services: Record<string, ServiceSpec> = {};
-  const specs = (servers: Config['servers']) => servers.map((s) => ({ url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}) }));
+  const specs = (servers: Config['servers']) => servers.map((s) => ({ url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}), ...(s.maxConns ? { max_conns: s.maxConns } : {}) }));
   if (config.defaultService) services[DEFAULT_SERVICE] = { origin: 'config', servers: specs(config.servers) };
   for (const s of config.services) services[s.name] = { origin: 'config', servers: specs(s.servers) };
   return { version: 0, updated_at: now, services, routes: config.routes };
@@ -100,6 +101,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const secret = stickySecret(config, store, log);
   const services = new Map<string, Service>();
   let routes: CompiledRoute[] = [];
+  // The checks every proxied request passes before routing (the top level's limits).
+  const globalGates: Gate[] = [];
 
   function pushEvents(list: BalancerEvent[]): void {
     for (const e of list) {
@@ -229,7 +232,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   return {
     async fetch(request, info) {
       await ready(info);
-      return route(request, info, { services, routes, totals, now, log: (e) => serviceDeps.onDone(e) });
+      return route(request, info, { services, routes, totals, now, log: (e) => serviceDeps.onDone(e), gates: globalGates });
     },
     fetchService(name, request, info, path) {
       const svc = services.get(name);

@@ -7,7 +7,7 @@ import { serverAddress } from '../config/server.ts';
 /** Builds the core's `Backend` from a stored spec (the one address rule: `serverAddress`). */
 export function backendFromSpec(spec: BackendSpec): Backend {
   const { id, url, host, port } = serverAddress(spec.url);
-  return { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup };
+  return { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup, maxConns: spec.max_conns ?? 0 };
 }
 
 /** The backends of one list version, with a policy per tier (primaries, then backups). */

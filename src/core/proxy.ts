@@ -101,6 +101,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
       url = new URL(request.url);
     } catch {
       // Some runtimes hand on a Host header their parser let through but no URL can hold.
+      info.settled?.();
       return problemResponse(badRequest('The request target or Host header is not valid.', [`(url): ${JSON.stringify(request.url)}`]));
     }
     let body: PreparedBody;
@@ -110,6 +111,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
       // The client broke or abandoned its own body, or sent more than max_body: its fault, no server involved.
       const tooLarge = e instanceof BodyTooLargeError;
       d.log.info(tooLarge ? 'request body too large' : 'request body unreadable', { method: request.method, path: url.pathname, error: String(e) });
+      info.settled?.();
       d.onDone?.({ request, clientIp: info.clientIp, service: d.service, status: tooLarge ? 413 : 400, server: null, attempts: 0, startedAt, durationMs: now() - startedAt, bytes: 0 });
       if (tooLarge) return problemResponse(bodyTooLarge(e.limit, null, url.pathname));
       return problemResponse(badRequest('The request body could not be read: the client ended or broke it.', [`(body): ${String(e)}`], url.pathname));

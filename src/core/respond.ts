@@ -50,6 +50,7 @@ export function servedBy(service: string, id: string): string {
 
 /** Reports an exchange as done. */
 export function finish(d: RespondDeps, x: Exchange, status: number, server: string | null, bytes: number): void {
+  x.info.settled?.();
   d.onDone?.({ request: x.request, clientIp: x.info.clientIp, service: d.service, status, server, attempts: x.attempts.length + (server ? 1 : 0), startedAt: x.startedAt, durationMs: d.now() - x.startedAt, bytes });
 }
 

@@ -1,6 +1,8 @@
 import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import { splitIndex } from '../routing/split.ts';
 import { firstMatch, requestHost, stripPrefix, type CompiledRoute } from '../routing/table.ts';
+import { admitThen } from '../traffic/admit.ts';
+import type { Gate } from '../traffic/types.ts';
 import { problemResponse } from './problems.ts';
 import type { RequestDone } from './respond.ts';
 import type { Service } from './service.ts';
@@ -15,6 +17,8 @@ export interface RouterContext {
   now: () => number;
   /** The access log of an answer no service gave. */
   log: (e: RequestDone) => void;
+  /** The checks every request passes first (the top level's limits). */
+  gates: readonly Gate[];
 }
 
 /**
@@ -24,6 +28,10 @@ export interface RouterContext {
  * route: the default service, else 404 problem+json.
  */
 export function route(request: Request, info: RequestInfo, ctx: RouterContext): Promise<Response> {
+  return ctx.gates.length ? admitThen(ctx.gates, request, info, ctx.now(), (i) => routed(request, i, ctx)) : routed(request, info, ctx);
+}
+
+function routed(request: Request, info: RequestInfo, ctx: RouterContext): Promise<Response> {
   const fallbackDefault = ctx.services.get(DEFAULT_SERVICE);
   if (ctx.routes.length === 0) return fallbackDefault ? fallbackDefault.fetch(request, info) : Promise.resolve(noRoute(request, info, ctx));
   let url: URL;
@@ -42,7 +50,8 @@ export function route(request: Request, info: RequestInfo, ctx: RouterContext): 
   if (c.fallback && (!svc || !svc.canTake(ctx.now()))) svc = ctx.services.get(c.fallback) ?? svc;
   if (!svc) return Promise.resolve(noRoute(request, info, ctx, url));
   const path = c.stripPrefix && c.match.path_prefix !== undefined ? stripPrefix(url.pathname, c.match.path_prefix) + url.search : undefined;
-  return svc.fetch(request, info, path);
+  const to = svc;
+  return r.gates.length ? admitThen(r.gates, request, info, ctx.now(), (i) => to.fetch(request, i, path)) : to.fetch(request, info, path);
 }
 
 /**
@@ -68,6 +77,7 @@ function chooseSplit(r: CompiledRoute, request: Request, info: RequestInfo, serv
 }
 
 function noRoute(request: Request, info: RequestInfo, ctx: RouterContext, url?: URL): Response {
+  info.settled?.();
   const path = url?.pathname ?? '';
   const res = problemResponse({
     type: 'urn:switchyard:problem:no-route',

@@ -111,7 +111,7 @@ describe('ServiceHealth: a passive mark over a shared map another writer keeps',
 });
 
 describe('ServiceHealth: a round folds the marks in', () => {
-  const backends = [{ id: ID, url: 'http://a:1', host: 'a', port: 1, name: ID, weight: 1, backup: false }];
+  const backends = [{ id: ID, url: 'http://a:1', host: 'a', port: 1, name: ID, weight: 1, backup: false, maxConns: 0 }];
 
   it('the round starts from the mark, and clearing drops that mark', () => {
     const x = setup();

@@ -4,6 +4,8 @@ import { httpProbe, type HealthProbe } from '../health/probe.ts';
 import { healthRound, type RoundResult } from '../health/round.ts';
 import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
+import { admitThen } from '../traffic/admit.ts';
+import type { Gate } from '../traffic/types.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
@@ -143,9 +145,13 @@ export class Service {
     });
   }
 
-  /** Proxies a request to this service's servers; `path` replaces the request's path and query when given. */
+  /** The checks a request passes before it reaches the retry loop (the service's own limits, load shedding). */
+  gates: readonly Gate[] = [];
+
+  /** Proxies a request to this service's servers (once its gates let it through); `path` replaces the request's path and query when given. */
   fetch(request: Request, info: RequestInfo, path?: string): Promise<Response> {
-    return this.proxy(request, info, path);
+    if (!this.gates.length) return this.proxy(request, info, path);
+    return admitThen(this.gates, request, info, this.deps.now(), (i) => this.proxy(request, i, path));
   }
 
   /** The tokens this service's sticky cookies carry (undefined while sticky is off or the secret is unknown). */

@@ -19,6 +19,8 @@ export interface Backend {
   readonly weight: number;
   /** Backup servers take traffic only while no primary is available. */
   readonly backup: boolean;
+  /** Most requests in flight to it at once; 0: no cap. */
+  readonly maxConns: number;
 }
 
 /** Health of one backend as decided by the checks (active and passive). */
@@ -78,6 +80,8 @@ export interface ServiceSpec {
   origin: 'config' | 'api' | 'registration';
   /** The service's own settings as given to the API (its schema's input; servers aside), for `origin: api`. */
   settings?: Record<string, unknown>;
+  /** Percent of new requests shed, set at run time (`PATCH /api/services/NAME`); absent: the settings' `shed_percent`. */
+  shed_percent?: number;
   /** Seed 003's registration: the image's name and its containers as registered. */
   registration?: { image_name: string | null; containers: RegisteredContainer[] };
 }
@@ -115,6 +119,8 @@ export interface BackendSpec {
   name?: string;
   weight: number;
   backup: boolean;
+  /** Most requests in flight to it at once (absent or 0: no cap). */
+  max_conns?: number;
   /** Admin-set drain: no new requests, in-flight ones finish. */
   drain?: boolean;
   /** Epoch ms when drain was set. */
@@ -160,4 +166,10 @@ export interface RequestInfo {
   clientIp: string;
   /** `waitUntil` where the runtime has one (Workers). */
   waitUntil?: (p: Promise<unknown>) => void;
+  /**
+   * Called once when the balancer is done with the request: its response body
+   * sent, failed or cancelled, or its own answer given. Limits that hold a
+   * place while a request is in progress release it here.
+   */
+  settled?: () => void;
 }

@@ -10,7 +10,7 @@ const NOW = 1_000_000;
 
 function backend(port: number): Backend {
   const id = `127.0.0.1:${port}`;
-  return { id, url: `http://${id}`, host: '127.0.0.1', port, name: id, weight: 1, backup: false };
+  return { id, url: `http://${id}`, host: '127.0.0.1', port, name: id, weight: 1, backup: false, maxConns: 0 };
 }
 const [a, b, c] = [backend(8001), backend(8002), backend(8003)];
 

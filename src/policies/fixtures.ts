@@ -17,7 +17,7 @@ export function seeded(seed: number): () => number {
 
 export function backend(i: number, weight = 1): Backend {
   const id = `10.0.0.${i}:80`;
-  return { id, url: `http://${id}`, host: `10.0.0.${i}`, port: 80, name: `s${i}`, weight, backup: false };
+  return { id, url: `http://${id}`, host: `10.0.0.${i}`, port: 80, name: `s${i}`, weight, backup: false, maxConns: 0 };
 }
 
 export function backends(weights: number[]): Backend[] {

@@ -1,3 +1,4 @@
+import type { TrafficLimits } from '../traffic/config.ts';
 import type { RouteMatch } from './matchers/registry.ts';
 
 /** One route: conditions (all must hold), then a service or a weighted split, and a fallback. */
@@ -11,4 +12,6 @@ export interface RouteConfig {
   fallback?: string;
   /** Remove `match.path_prefix` from the path sent to the backend. */
   stripPrefix: boolean;
+  /** The route's own rate limits and concurrency cap; absent when it has none. */
+  limits?: TrafficLimits;
 }

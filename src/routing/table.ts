@@ -1,3 +1,4 @@
+import type { Gate } from '../traffic/types.ts';
 import { matchers } from './matchers/registry.ts';
 import type { RouteConfig } from './route-config.ts';
 import type { RequestTest, RouteRequest } from './types.ts';
@@ -11,6 +12,8 @@ export interface CompiledRoute {
   hits: number;
   /** Requests each split member got (empty without a split). */
   readonly splitHits: number[];
+  /** The checks a request passes before it goes to the route's service (its rate limits, its concurrency cap); the balancer builds them. */
+  gates: readonly Gate[];
 }
 
 /** Builds each route's test from its matchers (all must hold; no condition: every request). */
@@ -18,7 +21,7 @@ export function compileRoutes(routes: readonly RouteConfig[]): CompiledRoute[] {
   return routes.map((config, index) => {
     const tests = Object.entries(config.match).map(([key, value]) => (matchers[key as keyof typeof matchers].compile as (v: unknown) => RequestTest)(value));
     const test: RequestTest = tests.length === 0 ? () => true : tests.length === 1 ? tests[0] : (r) => tests.every((t) => t(r));
-    return { index, config, test, hits: 0, splitHits: (config.split ?? []).map(() => 0) };
+    return { index, config, test, hits: 0, splitHits: (config.split ?? []).map(() => 0), gates: [] };
   });
 }
 

@@ -51,7 +51,7 @@ function within<T>(p: Promise<T>, what: string, ms = LIMIT_MS): Promise<T> {
 function backendAt(origin: string, basePath = ''): Backend {
   const u = new URL(origin);
   const id = `${u.hostname}:${u.port}`;
-  return { id, url: origin + basePath, host: u.hostname, port: Number(u.port), name: id, weight: 1, backup: false };
+  return { id, url: origin + basePath, host: u.hostname, port: Number(u.port), name: id, weight: 1, backup: false, maxConns: 0 };
 }
 
 function outbound(method: string, path: string, headers: HeadersInit = {}, body: BodyInit | null = null): OutboundRequest {
