@@ -14,6 +14,7 @@ import { createStore } from './storage/registry.ts';
 import type { StateStore } from './storage/types.ts';
 import type { Transport } from './transport/types.ts';
 import type { HealthProbe } from './health/probe.ts';
+import type { RateLimitBindings } from './traffic/types.ts';
 
 /** What an entry injects: everything that differs between runtimes. */
 export interface Platform {
@@ -41,6 +42,8 @@ export interface Platform {
   runRound?: () => Promise<BalancerRound>;
   /** The dashboard page, `src/dashboard/public/dashboard.html` as the entry serves it (none: 404). */
   dashboard?: () => Promise<Response>;
+  /** What rate limits with store `edge` or `durable_object` count in (Workers bindings); none elsewhere. */
+  rateLimitBindings?: RateLimitBindings;
 }
 
 /**
@@ -64,6 +67,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     digest: platform.digest,
     hmac: platform.hmac,
     snapshotTtlMs: platform.snapshotTtlMs,
+    rateLimitBindings: platform.rateLimitBindings,
   });
   // The normalised URL of each request whose path the client spelled otherwise (set in `fetch` below):
   // Hono routes by it, and the balancer gets the request at it. The request object itself stays the

@@ -9,7 +9,7 @@ import type { Digest } from '../policies/types.ts';
 import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
-import type { Gate } from '../traffic/types.ts';
+import type { Gate, RateLimitBindings } from '../traffic/types.ts';
 import { accessLine } from './access-log.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { statusReport, type StatusReport } from './report.ts';
@@ -37,6 +37,8 @@ export interface BalancerDeps {
   log?: Logger;
   /** How long a read of shared state stays fresh. Default: forever for a store of one's own, 1 s for a shared one. */
   snapshotTtlMs?: number;
+  /** What rate limits with store `edge` or `durable_object` count in (from the Workers entry). */
+  rateLimitBindings?: RateLimitBindings;
 }
 
 /** One health-check round over every service: what changed and each service's records after it. */
