@@ -30,6 +30,17 @@ export interface RateLimitStore {
   readonly name: RateLimitStoreName;
   readonly exactness: Exactness;
   take(limit: RateLimitConfig, key: string, now: number): RateVerdict | Promise<RateVerdict>;
+  /** Throws `RateLimitStoreUnavailableError` when this store cannot keep `limit`'s counts here (a binding it names is missing); absent: it can keep any limit. */
+  check?(limit: RateLimitConfig): void;
+}
+
+/**
+ * Thrown when building a store, or checking a limit against it, needs a
+ * binding this runtime does not have; the message names the binding and
+ * where it is declared (a config error, never a 500).
+ */
+export class RateLimitStoreUnavailableError extends Error {
+  override name = 'RateLimitStoreUnavailableError';
 }
 
 /** The Workers rate-limit binding (`[[ratelimits]]` in wrangler.toml). */
