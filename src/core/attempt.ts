@@ -42,7 +42,7 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
   x.tried.add(backend.id);
   const trial = guards.admit(backend, startedAt);
   const record = d.records.get(backend.id);
-  record.inFlight++;
+  record.enter();
   record.awaiting++;
   record.requests++;
   // One controller per attempt, aborted by the timeout or by the client going away.
@@ -73,7 +73,7 @@ export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | un
     clearTimeout(timeout);
     x.request.signal.removeEventListener('abort', onClientAbort);
     record.awaiting--;
-    record.inFlight--;
+    record.leave();
     if (x.request.signal.aborted) return { kind: 'client_gone' };
     const classified = classify(e, controller.signal, backend.id);
     // Its own time limit ran out: say which, whatever words the runtime chose.

@@ -22,6 +22,24 @@ export class BackendRuntime extends ServerCounters {
   latencyEstimate: LatencyEstimate = UNMEASURED;
   /** Attempts sent whose response headers have not come yet. */
   awaiting = 0;
+  private readonly onLeave: () => void;
+
+  /** `onLeave`: told each time a request leaves flight here (a place may have freed). */
+  constructor(onLeave: () => void = () => {}) {
+    super();
+    this.onLeave = onLeave;
+  }
+
+  /** A request enters flight to this backend: it counts in `inFlight` until it `leave`s. */
+  enter(): void {
+    this.inFlight++;
+  }
+
+  /** A request leaves flight (its body ended, its attempt failed or was given up): the one place `inFlight` falls. */
+  leave(): void {
+    this.inFlight--;
+    this.onLeave();
+  }
 
   /** Records a finished attempt's time to response headers, taken at `now`: the counters' histogram and the estimate. */
   sampleLatency(ms: number, now: number): void {
@@ -34,6 +52,8 @@ export class BackendRuntime extends ServerCounters {
 export class RuntimeTable implements LoadView {
   private readonly byId = new Map<string, BackendRuntime>();
   private readonly now: () => number;
+  /** Told, with the backend's id, each time a request leaves flight to a backend of this table (also one dropped since it entered). */
+  onLeave: (id: string) => void = () => {};
 
   /** `now`: the clock latency samples are taken on (the balancer's). */
   constructor(now: () => number = Date.now) {
@@ -44,7 +64,7 @@ export class RuntimeTable implements LoadView {
   get(id: string): BackendRuntime {
     let r = this.byId.get(id);
     if (!r) {
-      r = new BackendRuntime();
+      r = new BackendRuntime(() => this.onLeave(id));
       this.byId.set(id, r);
     }
     return r;

@@ -57,7 +57,7 @@ export function finish(d: RespondDeps, x: Exchange, status: number, server: stri
 /** Gives up an attempt that will be retried: its body is discarded, it leaves flight, and it joins the attempts report. */
 export function release(d: RespondDeps, x: Exchange, o: Outcome): void {
   if (o.kind === 'response') {
-    o.record.inFlight--;
+    o.record.leave();
     discardBody(o.response.body);
     x.attempts.push({ server: o.backend.id, error: `status ${o.response.status}`, duration_ms: Math.round(d.now() - o.startedAt) });
   } else if (o.kind === 'error') {
@@ -106,14 +106,14 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
   const init = { status: res.status, statusText: res.statusText, headers: out };
   const body = res.body;
   if (isBodyless(x.request.method, res.status) || !body) {
-    record.inFlight--;
+    record.leave();
     discardBody(body);
     finish(d, x, res.status, backend.id, 0);
     return new Response(null, init);
   }
   if (body instanceof Uint8Array) {
     // A small body the transport already read: no stream plumbing.
-    record.inFlight--;
+    record.leave();
     finish(d, x, res.status, backend.id, body.byteLength);
     return new Response(body as unknown as BodyInit, init);
   }
@@ -128,7 +128,7 @@ function track(body: ReadableStream<Uint8Array>, record: BackendRuntime, done: (
   const close = () => {
     if (open) {
       open = false;
-      record.inFlight--;
+      record.leave();
       done(bytes);
     }
   };
