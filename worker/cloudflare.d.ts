@@ -9,6 +9,7 @@ declare module 'cloudflare:workers' {
     storage: {
       get<T = unknown>(key: string): Promise<T | undefined>;
       put<T>(key: string, value: T): Promise<void>;
+      deleteAll(): Promise<void>;
       getAlarm(): Promise<number | null>;
       setAlarm(at: number): Promise<void>;
     };

@@ -5,6 +5,7 @@ import type { KVLike } from '../src/storage/kv.ts';
 import { createStore } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import type { BalancerRound } from '../src/core/balancer.ts';
+import type { RateLimitBinding, RateLimitBindings, RateLimitObjectStub } from '../src/traffic/types.ts';
 
 /** The bindings `wrangler.toml` declares. */
 export interface Env {
@@ -20,6 +21,13 @@ export interface Env {
   SWITCHYARD_STATE?: {
     idFromName(name: string): unknown;
     get(id: unknown): StateObjectStub & EdgeObjectRpc;
+  };
+  /** Store `edge`'s default rate-limit binding (wrangler.toml [[ratelimits]]); a limit may name another. */
+  SWITCHYARD_RATE_LIMIT?: RateLimitBinding;
+  /** Store `durable_object`: one SwitchyardRateLimiter object per rate limit and key. */
+  SWITCHYARD_RATE_LIMITER?: {
+    idFromName(name: string): unknown;
+    get(id: unknown): RateLimitObjectStub;
   };
 }
 
@@ -77,6 +85,22 @@ export async function loadEdgeConfig(env: Env): Promise<{ ok: true; config: Conf
 export function stateObject(env: Env): StateObjectStub & EdgeObjectRpc {
   if (!env.SWITCHYARD_STATE) throw new Error('storage "durable_object" needs the SWITCHYARD_STATE binding in wrangler.toml');
   return env.SWITCHYARD_STATE.get(env.SWITCHYARD_STATE.idFromName('switchyard'));
+}
+
+/**
+ * What the rate-limit stores count in here: any rate-limit binding by name
+ * (store `edge`), and the SwitchyardRateLimiter object of a name (store
+ * `durable_object`), resolved per use since a stub belongs to one request.
+ */
+export function rateLimitBindings(env: Env): RateLimitBindings {
+  const limiter = env.SWITCHYARD_RATE_LIMITER;
+  return {
+    edge: (name) => {
+      const b = (env as unknown as Record<string, unknown>)[name] as RateLimitBinding | undefined;
+      return typeof b?.limit === 'function' ? b : undefined;
+    },
+    durableObject: limiter ? (name) => limiter.get(limiter.idFromName(name)) : undefined,
+  };
 }
 
 /** The store the config names, over this environment's bindings (`StoreUnavailableError` when one is missing). */

@@ -14,10 +14,11 @@ import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
-import { edgeStore, loadEdgeConfig, stateObject, type Env } from './env.ts';
+import { edgeStore, loadEdgeConfig, rateLimitBindings, stateObject, type Env } from './env.ts';
 import { counterReporter, REPORT_EVERY_MS } from './reporter.ts';
 
 export { SwitchyardState } from './state-object.ts';
+export { SwitchyardRateLimiter } from './rate-limit-object.ts';
 
 interface ExecutionContext {
   waitUntil(p: Promise<unknown>): void;
@@ -59,6 +60,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     clientIp: (c) => getConnInfo(c).remote.address ?? '',
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
+    rateLimitBindings: rateLimitBindings(env),
     ...(env.ASSETS ? { dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html') } : {}),
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'
