@@ -8,7 +8,8 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').repl
  * The Prometheus text exposition (version 0.0.4) of this instance's counters:
  * per server (labelled with its service): requests by status class, a latency
  * histogram, in-flight, up, circuit state, health transitions, sticky
- * sessions; requests per route; the balancer's own answers and retries.
+ * sessions; requests per route; the balancer's own answers and retries;
+ * requests shed per service.
  */
 export async function renderMetrics(balancer: Balancer): Promise<string> {
   const report = await balancer.status();
@@ -55,6 +56,8 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
       else out.push(`switchyard_route_requests_total{route="${label(r.name)}",service="${label(r.service ?? '')}"} ${r.requests}`);
     }
   }
+  family('switchyard_shed_total', 'counter', 'Requests refused by load shedding (shed_percent), by service.');
+  for (const svc of Object.values(report.services)) out.push(`switchyard_shed_total{service="${label(svc.name)}"} ${svc.shed}`);
   family('switchyard_retries_total', 'counter', 'Extra attempts made on other servers.');
   out.push(`switchyard_retries_total ${balancer.totals.retries}`);
   family('switchyard_healthy_servers', 'gauge', 'Servers healthy and not draining, by service.');

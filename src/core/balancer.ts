@@ -126,6 +126,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     probe: deps.probe,
     stickySecret: secret.value,
     health: (name: string) => state.healthOf(name),
+    shedOverride: (name: string) => state.services.services[name]?.shed_percent,
     totals,
     servedByHeader: config.servedByHeader,
     onEvent: (e: BalancerEvent) => pushEvents([e]),

@@ -75,6 +75,12 @@ export interface ServiceReport extends RequestFigures {
   /** Live sticky sessions seen by this instance; null when sticky sessions are off. */
   sessions: number | null;
   health_check: { enabled: boolean; path: string; interval_ms: number };
+  /** Percent of new requests shed now (`PATCH /api/services/NAME`'s override, else the settings'). */
+  shed_percent: number;
+  /** Where `shed_percent` comes from: the service's settings (`config`) or a run-time override (`api`). */
+  shed_percent_source: 'config' | 'api';
+  /** Requests refused by load shedding (this process or isolate). */
+  shed: number;
   servers: Record<string, ServerReport>;
 }
 
@@ -173,6 +179,9 @@ export function serviceReport(svc: Service, spec: ServiceSpec | undefined, now: 
     total_servers: svc.specs.length,
     sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
     health_check: { enabled: hc.enabled, path: hc.path, interval_ms: hc.intervalMs },
+    shed_percent: svc.shed.percent(),
+    shed_percent_source: svc.shed.source(),
+    shed: svc.shed.refused,
     servers,
   };
 }

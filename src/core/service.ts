@@ -5,6 +5,7 @@ import { healthRound, type RoundResult } from '../health/round.ts';
 import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { admitThen } from '../traffic/admit.ts';
+import { ShedGate } from '../traffic/shed.ts';
 import type { Gate } from '../traffic/types.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   onEvent: (e: BalancerEvent) => void;
   /** Called once per request when its response is complete. */
   onDone?: (entry: RequestDone) => void;
+  /** The service's run-time `shed_percent` from the services document; undefined: its settings'. */
+  shedOverride?: (service: string) => number | undefined;
 }
 
 /**
@@ -58,6 +61,8 @@ export class Service {
   pool!: Pool;
   guards!: Guards;
   sessions: SessionTable | undefined;
+  /** Load shedding, the last of the service's gates (its percent read per request). */
+  readonly shed: ShedGate;
   /** The weight a backend has now (its configured weight, ramped during slow start). */
   effectiveWeight!: (b: Backend, now: number) => number;
   private budget!: RetryBudget;
@@ -75,6 +80,7 @@ export class Service {
     this.totals = new Totals(deps.totals);
     this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now, () => this.settings.healthCheck.rise);
     this.health.onRecovered = (id) => this.guards.recovered(id);
+    this.shed = new ShedGate(this, deps);
     this.configure(settings, specs);
   }
 
@@ -96,6 +102,7 @@ export class Service {
       this.budget = new RetryBudget(settings.retryBudget.percent, settings.retryBudget.minPerSecond);
       this.sessions = settings.sticky ? new SessionTable(settings.sticky.ttlMs) : undefined;
       this.probe = d.probe ?? httpProbe(d.transport, { ...settings.healthCheck });
+      this.gates = [this.shed];
     }
     this.setServers(specs, fresh);
   }
