@@ -14,6 +14,12 @@ export const ServerPatchBody = v.pipe(
   v.check((b) => b.weight !== undefined || b.drain !== undefined, 'give at least one of weight, drain'),
 );
 
+/** `PATCH /api/services/NAME`: `shed_percent`, a percentage 0-100, or null to go back to the service's settings. */
+const shedPercentOrNull = 'must be a percentage 0-100, or null for the service\'s settings';
+export const ServicePatchBody = section({
+  shed_percent: v.nullable(v.pipe(v.number(shedPercentOrNull), v.minValue(0, shedPercentOrNull), v.maxValue(100, shedPercentOrNull))),
+});
+
 /** `PUT /api/services/NAME`: the same as a service in the config file's `services`. */
 export const ServiceBody = ServiceSchema;
 

@@ -5,13 +5,13 @@ import { normaliseRoutes, routeProblems } from '../config/routes.ts';
 import { serverSpec } from '../config/server.ts';
 import { serviceName } from '../config/service-name.ts';
 import { duplicates } from '../config/validate.ts';
-import { deleteService, putRoutes, putService } from '../core/admin.ts';
+import { deleteService, putRoutes, putService, setShedPercent } from '../core/admin.ts';
 import type { Balancer } from '../core/balancer.ts';
 import { routeReport, serviceReport } from '../core/report.ts';
 import { attempt, invalid, problem, readJson, readJsonWithRaw } from './body.ts';
-import { RoutesBody, ServiceBody } from './schemas.ts';
+import { RoutesBody, ServiceBody, ServicePatchBody } from './schemas.ts';
 
-/** `/services` and `/services/NAME` (list, show, create or replace, remove), and `/routes` (the whole list). */
+/** `/services` and `/services/NAME` (list, show, create or replace, change at run time, remove), and `/routes` (the whole list). */
 export function serviceRoutes(api: Hono, balancer: Balancer, now: () => number): void {
   const report = (name: string) => {
     const svc = balancer.services.get(name);
@@ -42,6 +42,17 @@ export function serviceRoutes(api: Hono, balancer: Balancer, now: () => number):
     return attempt(c, async () => {
       const created = await putService(balancer, name, servers, settings);
       return c.json({ service: report(name) }, created ? 201 : 200, created ? { location: c.req.path } : {});
+    });
+  });
+
+  // Run-time changes to a service that keep its definition: `shed_percent` (null: back to its settings').
+  api.patch('/services/:service', async (c) => {
+    const body = await readJson(c, ServicePatchBody);
+    if (body instanceof Response) return body;
+    const name = c.req.param('service');
+    return attempt(c, async () => {
+      await setShedPercent(balancer, name, body.shed_percent);
+      return c.json({ service: report(name) });
     });
   });
 

@@ -75,14 +75,31 @@ export function serverUpdated(service: string, id: string, patch: { weight?: num
   };
 }
 
-/** Creates or replaces service `name` with its servers and own settings; gives back whether it is new. */
+/** A run-time `shed_percent` of `spec`'s, for the spec that replaces it (shedding set at run time outlives a new definition). */
+const keptShed = (spec: ServiceSpec | undefined) => (spec?.shed_percent !== undefined ? { shed_percent: spec.shed_percent } : {});
+
+/** Creates or replaces service `name` with its servers and own settings (a run-time `shed_percent` stays); gives back whether it is new. */
 export function servicePut(name: string, servers: BackendSpec[], settings: Record<string, unknown>): ServicesChange<boolean> {
   return {
     what: `put service ${name} (${servers.length} server(s))`,
     apply(doc) {
       const created = !(name in doc.services);
-      doc.services[name] = { origin: 'api', servers, settings };
+      doc.services[name] = { origin: 'api', servers, settings, ...keptShed(doc.services[name]) };
       return { doc, result: created };
+    },
+  };
+}
+
+/** Sets service `name`'s run-time `shed_percent` (null: back to its settings'); gives back the override before and after. */
+export function shedSet(name: string, percent: number | null): ServicesChange<{ before: number | undefined; after: number | undefined }> {
+  return {
+    what: `set shed_percent of service ${name} to ${percent ?? 'its settings\' value'}`,
+    apply(doc) {
+      const s = serviceIn(doc, name);
+      const before = s.shed_percent;
+      if (percent === null) delete s.shed_percent;
+      else s.shed_percent = percent;
+      return { doc, result: { before, after: s.shed_percent } };
     },
   };
 }
@@ -121,7 +138,7 @@ export function registered(imageId: string, imageName: string | null, servers: B
     apply(doc) {
       const existing = doc.services[imageId];
       if (existing && existing.origin !== 'registration') throw new ConflictError(`service ${imageId} exists and was not made by a registration`);
-      doc.services[imageId] = { origin: 'registration', servers, registration: { image_name: imageName, containers } };
+      doc.services[imageId] = { origin: 'registration', servers, registration: { image_name: imageName, containers }, ...keptShed(existing) };
       return { doc, result: !existing };
     },
   };
@@ -153,6 +170,17 @@ export async function putService(b: Balancer, name: string, servers: BackendSpec
   const created = await b.state.changeServices(servicePut(name, servers, settings));
   b.adminEvent(name, '*', created ? 'absent' : 'defined', created ? 'created' : 'replaced', `${created ? 'created' : 'replaced'} by admin (${servers.length} server(s))`);
   return created;
+}
+
+/**
+ * Sets a service's run-time `shed_percent` in the services document (null:
+ * back to its settings'), so every instance and the edge shed alike; recorded
+ * as an admin event when it changed.
+ */
+export async function setShedPercent(b: Balancer, name: string, percent: number | null): Promise<void> {
+  const { before, after } = await b.state.changeServices(shedSet(name, percent));
+  const said = (p: number | undefined) => (p === undefined ? 'shed_percent from settings' : `shed_percent ${p}`);
+  if (before !== after) b.adminEvent(name, '*', said(before), said(after), percent === null ? 'shed_percent back to the settings\' value by admin' : `shed_percent set to ${percent} by admin`);
 }
 
 /** Removes a service; refused while a route names it. */
