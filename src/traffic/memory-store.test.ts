@@ -58,7 +58,7 @@ describe('memoryRateLimitStore bounds', () => {
     const maxKeys = 10_000;
     const store = memoryRateLimitStore({ maxKeys });
     const run = (from: number, to: number) => {
-      for (let i = from; i < to; i++) store.take(limit, `global\n10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}-${i}`, T0 + i / 1000);
+      for (let i = from; i < to; i++) store.take(limit, `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}-${i}`, T0 + i / 1000);
     };
     // Fill to the bound, then measure the heap while another million keys pass through.
     run(0, maxKeys * 2);

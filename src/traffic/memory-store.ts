@@ -19,7 +19,8 @@ export interface MemoryRateLimitStore extends RateLimitStore {
 }
 
 /**
- * A synchronous store in this process (`exactness: 'per process'`). At most
+ * A synchronous store in this process (`exactness: 'per process'`), one
+ * bucket per limit name and key. At most
  * `maxKeys` keys (default 100,000): past that, keys whose bucket is whole
  * again go first (they carry no information), else the least recently used
  * key is forgotten, which only lets that key start again with a whole bucket.
@@ -64,7 +65,9 @@ export function memoryRateLimitStore(options: { maxKeys?: number } = {}): Memory
     get size() {
       return byKey.size;
     },
-    take(limit: RateLimitConfig, key: string, now: number): RateVerdict {
+    take(limit: RateLimitConfig, value: string, now: number): RateVerdict {
+      // One bucket per limit and key (as the Durable Object store names its objects).
+      const key = `${limit.name}\n${value}`;
       let b = byKey.get(key);
       const { verdict, tat } = gcra(b?.tat, limit, now);
       if (b) {

@@ -46,6 +46,7 @@ export function runRateLimitStoreTests(name: string, make: () => RateLimitStore 
     return out;
   }
 
+  // `take` gets the key's value; the store keeps one count per limit name and value.
   describe(`rate-limit store contract: ${name}`, () => {
     it('says its name and how exact it is', async () => {
       const store = await make();
@@ -131,6 +132,15 @@ export function runRateLimitStoreTests(name: string, make: () => RateLimitStore 
       const v = await takeN(store, l, k, l.burst + 1, later);
       assert.equal(v.filter((x) => x.allowed).length, l.burst);
       assert.equal(v[0].remaining, l.burst - 1);
+    });
+
+    it('keeps limits apart: one key under two limit names has two buckets', async () => {
+      const store = await make();
+      const k = key('names');
+      await takeN(store, limit({ name: 'contract-a' }), k, shape.burst + 1, T0);
+      const b = await store.take(limit({ name: 'contract-b' }), k, T0);
+      assert.equal(b.allowed, true);
+      assert.equal(b.remaining, shape.burst - 1);
     });
 
     it('applies each call\'s limit to the key', async () => {
