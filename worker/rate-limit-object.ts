@@ -4,14 +4,21 @@ import type { RateLimitObjectStub, RateVerdict } from '../src/traffic/types.ts';
 import type { Env } from './env.ts';
 
 /**
+ * How long after its bucket is whole again a key is forgotten. The slack keeps
+ * the deletion clear of the callers' clock (the `now` a take is given) running
+ * apart from this object's, as an injected clock in a test does.
+ */
+const FORGET_AFTER_MS = 60_000;
+
+/**
  * The counts of one rate limit's key (store `durable_object`; one object per
  * limit and key, by `idFromName`): every request of the key is decided here,
  * by GCRA, so the limit is exact however many isolates and locations serve it.
  *
  * The key's one number (its theoretical arrival time) is kept in the object's
  * storage, so an evicted object comes back with it. Once the bucket is whole
- * again it carries no information: an alarm then deletes it, so keys seen once
- * leave nothing behind.
+ * again it carries no information: an alarm deletes it a minute after that,
+ * so keys seen once leave nothing behind.
  */
 export class SwitchyardRateLimiter extends DurableObject<Env> implements RateLimitObjectStub {
   private tat: number | undefined;
@@ -38,20 +45,20 @@ export class SwitchyardRateLimiter extends DurableObject<Env> implements RateLim
     void this.ctx.storage.put('tat', tat);
     if (!this.armed) {
       this.armed = true;
-      void this.ctx.storage.setAlarm(tat - this.offsetMs);
+      void this.ctx.storage.setAlarm(tat - this.offsetMs + FORGET_AFTER_MS);
     }
     return verdict;
   }
 
-  /** Forgets the key once its bucket is whole again, else looks again when it will be. */
+  /** Forgets the key a minute after its bucket is whole again, else looks again then. */
   async alarm(): Promise<void> {
     const tat = this.tat;
-    if (tat === undefined || gcraWhole(tat, Date.now() + this.offsetMs)) {
+    if (tat === undefined || gcraWhole(tat + FORGET_AFTER_MS, Date.now() + this.offsetMs)) {
       this.tat = undefined;
       this.armed = false;
       await this.ctx.storage.deleteAll();
       return;
     }
-    await this.ctx.storage.setAlarm(tat - this.offsetMs);
+    await this.ctx.storage.setAlarm(tat - this.offsetMs + FORGET_AFTER_MS);
   }
 }

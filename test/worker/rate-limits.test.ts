@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Miniflare } from 'miniflare';
+import { runRateLimitStoreTests } from '../../src/traffic/store-contract.ts';
 import { durableObjectRateLimitStore } from '../../src/traffic/durable-object-store.ts';
 import { edgeRateLimitStore } from '../../src/traffic/edge-store.ts';
 import type { RateLimitConfig } from '../../src/traffic/config.ts';
@@ -29,23 +30,28 @@ const limit = (over: Partial<RateLimitConfig> = {}): RateLimitConfig => ({
   ...over,
 });
 
-describe('rate-limit stores on the Workers bindings (workerd)', { timeout: 120_000 }, () => {
-  let mf: Miniflare;
-  let bindings: RateLimitBindings;
-  let n = 0;
-  before(async () => {
-    ({ mf } = await startMiniflare({ servers: [], storage: 'memory', health_check: { enabled: false }, log_level: 'error' }, {}, { ratelimits: { SWITCHYARD_RATE_LIMIT: { simple: { limit: EDGE_LIMIT, period: 60 } } } }));
-    const env = await mf.getBindings<Record<string, unknown>>();
-    const ns = await mf.getDurableObjectNamespace('SWITCHYARD_RATE_LIMITER');
-    bindings = {
-      edge: (name) => env[name] as RateLimitBinding | undefined,
-      durableObject: (name) => ns.get(ns.idFromName(name)) as unknown as RateLimitObjectStub,
-    };
-  });
-  after(async () => {
-    await mf?.dispose();
-  });
+let mf: Miniflare;
+let bindings: RateLimitBindings;
+let n = 0;
+before(async () => {
+  ({ mf } = await startMiniflare({ servers: [], storage: 'memory', health_check: { enabled: false }, log_level: 'error' }, {}, { ratelimits: { SWITCHYARD_RATE_LIMIT: { simple: { limit: EDGE_LIMIT, period: 60 } } } }));
+  const env = await mf.getBindings<Record<string, unknown>>();
+  const ns = await mf.getDurableObjectNamespace('SWITCHYARD_RATE_LIMITER');
+  bindings = {
+    edge: (name) => env[name] as RateLimitBinding | undefined,
+    durableObject: (name) => ns.get(ns.idFromName(name)) as unknown as RateLimitObjectStub,
+  };
+});
+after(async () => {
+  await mf?.dispose();
+});
 
+runRateLimitStoreTests('durable_object (workerd)', () => durableObjectRateLimitStore(bindings), { exact: true });
+// The binding's limit and period are Miniflare's configuration, not the call's: the contract is told them.
+// The contract's limits name no binding: here every name is the one Miniflare binding.
+runRateLimitStoreTests('edge (workerd)', () => edgeRateLimitStore({ edge: () => bindings.edge!('SWITCHYARD_RATE_LIMIT') }), { exact: false, limit: { limit: EDGE_LIMIT, periodMs: 60_000, burst: EDGE_LIMIT } });
+
+describe('rate-limit stores on the Workers bindings (workerd)', { timeout: 120_000 }, () => {
   describe('durable_object', () => {
     it('a burst is allowed, then refused until one interval has passed, with remaining, reset and retry-after', async () => {
       const store = durableObjectRateLimitStore(bindings);
