@@ -16,7 +16,7 @@ const isBinding = (b: unknown): b is RateLimitBinding => typeof (b as RateLimitB
 
 /**
  * The `edge` store over `bindings.edge`: each `take` asks the binding named by
- * `limit.binding` about `key` (one call, no count kept here). Allowed or not
+ * `limit.binding` about the limit's name and `key` (one call, no count kept here). Allowed or not
  * is all it knows: `remaining` and `resetMs` stay unknown and a refusal's
  * `retryAfterMs` is the period. A call that throws allows the request (fails
  * open, logged once per outage). Throws `RateLimitStoreUnavailableError` when
@@ -40,7 +40,8 @@ export function edgeRateLimitStore(bindings: RateLimitBindings, options: { log?:
       try {
         const binding = edge(limit.binding);
         if (!isBinding(binding)) throw new RateLimitStoreUnavailableError(needs(limit.binding));
-        const { success } = await binding.limit({ key });
+        // One count per limit and key, as every store keeps them: limits may share a binding.
+        const { success } = await binding.limit({ key: `${limit.name}\n${key}` });
         outage.answered(limit.name);
         return success ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: limit.periodMs };
       } catch (e) {
