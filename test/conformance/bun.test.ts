@@ -3,6 +3,7 @@ import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
 import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
+import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('bun', processStarter('bun'));
@@ -21,3 +22,4 @@ runConnectionsConformance('bun', processStarter('bun'), {
   },
 });
 runAdminInputConformance('bun', processStarter('bun'));
+runShedConformance('bun', processStarter('bun'));

@@ -3,6 +3,7 @@ import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
 import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
+import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('deno', processStarter('deno'), {
@@ -15,3 +16,4 @@ runConnectionsConformance('deno', processStarter('deno'), {
   skip: { missingHost: "Deno's server does not tell the handler a request's HTTP version, so a request without Host is served as HTTP/1.0's is" },
 });
 runAdminInputConformance('deno', processStarter('deno'));
+runShedConformance('deno', processStarter('deno'));

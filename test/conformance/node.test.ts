@@ -3,6 +3,7 @@ import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
 import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
+import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 
 runConformance('node', processStarter('node'));
@@ -11,3 +12,4 @@ runAdminGuardConformance('node', processStarter('node'), { dotsResolvedByServer:
 runBackendsConformance('node', processStarter('node'), 'undici');
 runConnectionsConformance('node', processStarter('node'));
 runAdminInputConformance('node', processStarter('node'));
+runShedConformance('node', processStarter('node'));

@@ -4,6 +4,7 @@ import { runAdminInputConformance } from './admin-input-suite.ts';
 import { runBackendsConformance } from './backends-suite.ts';
 import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
+import { runShedConformance } from './shed-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 
 /**
@@ -41,6 +42,8 @@ runConformance('workerd (Durable Object state)', workerd(), { config: { storage:
 runConformance('workerd (KV state, rounds by cron)', workerd(200), { config: { storage: 'kv' }, skip });
 runServicesConformance('workerd (Durable Object state)', workerd(), { storage: 'durable_object' });
 runServicesConformance('workerd (KV state, rounds by cron)', workerd(200), { storage: 'kv' });
+runShedConformance('workerd (Durable Object state)', workerd(), { storage: 'durable_object' });
+runShedConformance('workerd (KV state)', workerd(), { storage: 'kv' });
 runAdminGuardConformance('workerd', workerd(), { skip: { hostNames: 'a Worker needs a token for every write, and Cloudflare delivers it only the requests for its own host names' }, dotsResolvedByServer: "workerd resolves dot segments (a '..' above the root at the root) before the Worker sees the URL" });
 runBackendsConformance('workerd', workerd(), 'workerd', { storage: 'durable_object' });
 // Client connections end at workerd's own HTTP server (on Cloudflare, at the edge) before any Worker code runs.
