@@ -8,7 +8,7 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import { transform } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NewServerBody, RegisterBody, RoutesBody, ServerPatchBody, ServiceBody } from '../src/api/schemas.ts';
+import { NewServerBody, RegisterBody, RoutesBody, ServerPatchBody, ServiceBody, ServicePatchBody } from '../src/api/schemas.ts';
 import { dashboardPage } from '../src/dashboard/page.ts';
 
 /** The dashboard as one file: read by the Node, Bun and Deno processes, served from Workers static assets at the edge. */
@@ -28,7 +28,7 @@ export async function generate(): Promise<Record<string, string>> {
   };
   return {
     [DASHBOARD_FILE]: dashboardPage({ uplotJs, uplotCss, clientJs: client.trim() }),
-    'src/api/schemas.gen.ts': `${header}export const BODY_SCHEMAS: Record<string, Record<string, unknown>> = ${JSON.stringify({ NewServer: schema(NewServerBody), ServerPatch: schema(ServerPatchBody), Service: schema(ServiceBody), Routes: schema(RoutesBody), Register: schema(RegisterBody) })};\n`,
+    'src/api/schemas.gen.ts': `${header}export const BODY_SCHEMAS: Record<string, Record<string, unknown>> = ${JSON.stringify({ NewServer: schema(NewServerBody), ServerPatch: schema(ServerPatchBody), Service: schema(ServiceBody), ServicePatch: schema(ServicePatchBody), Routes: schema(RoutesBody), Register: schema(RegisterBody) })};\n`,
   };
 }
 

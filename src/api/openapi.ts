@@ -56,6 +56,7 @@ export function openApi(prefix: string): Record<string, unknown> {
     '/services/{service}': {
       get: { summary: 'One service', parameters: [service], responses: { ...ok('The service.'), 404: problemOf('No such service.') } },
       put: write('Create or replace a service (its servers and any setting of its own; the rest inherited)', { parameters: [service], requestBody: body('Service') }, { 200: json({ type: 'object' }, 'Replaced.'), 201: json({ type: 'object' }, 'Created.'), 400: problemOf('Invalid body: each bad field listed.') }),
+      patch: write('Change a run-time setting of a service: `shed_percent` (null: back to its settings), shared by every instance', { parameters: [service], requestBody: body('ServicePatch') }, { ...ok('The service.'), 400: problemOf('Invalid body: each bad field listed.'), 404: problemOf('No such service.') }),
       delete: write('Remove a service', { parameters: [service] }, { ...ok('Removed.'), 404: problemOf('No such service.'), 409: problemOf('A route names it.') }),
     },
     ...serverPaths('/services/{service}/servers', [service]),
