@@ -16,7 +16,11 @@ export type Outcome =
   /** The client went away while it waited. */
   | { kind: 'client_gone' }
   /** No server could take it. */
-  | { kind: 'no_server' };
+  | { kind: 'no_server' }
+  /** Every server it could use was at its max_conns, and `maxQueue` requests already waited. */
+  | { kind: 'queue_full'; maxQueue: number; timeoutMs: number }
+  /** It waited `timeoutMs` in the queue for a server below its max_conns. */
+  | { kind: 'queue_timeout'; timeoutMs: number };
 
 export interface AttemptDeps {
   config: PoolSettings;
@@ -30,19 +34,18 @@ export interface AttemptDeps {
 }
 
 /**
- * One attempt at `backend` (none: `no_server`): admission through the
- * circuit, the per-attempt timeout, the transport call, the backend's
- * counters, the circuit and passive-health results, and a passive health mark
- * for a refused or reset connection.
+ * One attempt at `backend`, whose record the caller entered into flight when
+ * it chose it (so a place under max_conns is held from that moment):
+ * admission through the circuit, the per-attempt timeout, the transport
+ * call, the backend's counters, the circuit and passive-health results, and
+ * a passive health mark for a refused or reset connection.
  */
-export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend | undefined): Promise<Outcome> {
-  if (!backend) return { kind: 'no_server' };
+export async function attempt(d: AttemptDeps, x: Exchange, backend: Backend): Promise<Extract<Outcome, { kind: 'response' | 'error' | 'client_gone' }>> {
   const { config, guards, now } = d;
   const startedAt = now();
   x.tried.add(backend.id);
   const trial = guards.admit(backend, startedAt);
   const record = d.records.get(backend.id);
-  record.enter();
   record.awaiting++;
   record.requests++;
   // One controller per attempt, aborted by the timeout or by the client going away.

@@ -16,8 +16,8 @@ export interface Exchange {
   readonly body: PreparedBody;
   /** The request headers for the backend (hop-by-hop removed, X-Forwarded-* set). */
   readonly headers: Headers;
-  /** The pool of this request (slow start may have ramped its weights). */
-  readonly pool: Pool;
+  /** The pool of this request (slow start may have ramped its weights); a queued request takes the pool of the moment it is offered a place. */
+  pool: Pool;
   /** Balance over every server regardless of health (too few are healthy). */
   readonly panic: boolean;
   readonly startedAt: number;

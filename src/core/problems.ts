@@ -1,3 +1,5 @@
+import { duration } from '../transport/classify.ts';
+
 /** One failed attempt as reported to the client and in logs. */
 export interface AttemptReport {
   server: string;
@@ -66,5 +68,39 @@ export function bodyTooLarge(maxBytes: number, declared: number | null, path?: s
         : `The request declares a body of ${declared} bytes (Content-Length); load_balancer.max_body is ${maxBytes} bytes.`,
     max_body: maxBytes,
     ...(path ? { instance: path } : {}),
+  };
+}
+
+/** Seconds a client refused by the queue is told to wait before it tries again (`Retry-After`): the queue's timeout, whole, at least 1. */
+export function queueRetryAfterS(timeoutMs: number): number {
+  return Math.max(1, Math.ceil(timeoutMs / 1000));
+}
+
+/** Every server the request could use was at its max_conns and the queue held `max_queue` requests already. */
+export function queueFull(path: string, maxQueue: number, attempts: AttemptReport[]): Problem {
+  return {
+    type: `${TYPE}queue-full`,
+    title: 'Queue full',
+    status: 503,
+    detail:
+      maxQueue === 0
+        ? 'Every server is at its max_conns and this service queues no request (max_queue 0).'
+        : `Every server is at its max_conns and the queue is full (max_queue ${maxQueue}).`,
+    max_queue: maxQueue,
+    instance: path,
+    ...(attempts.length ? { attempts } : {}),
+  };
+}
+
+/** The request waited `queue_timeout` in the queue and no server came below its max_conns. */
+export function queueTimeout(path: string, timeoutMs: number, attempts: AttemptReport[]): Problem {
+  return {
+    type: `${TYPE}queue-timeout`,
+    title: 'Queue timeout',
+    status: 503,
+    detail: `Waited queue_timeout (${duration(timeoutMs)}) for a server below its max_conns.`,
+    queue_timeout_ms: timeoutMs,
+    instance: path,
+    ...(attempts.length ? { attempts } : {}),
   };
 }

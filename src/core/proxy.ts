@@ -1,5 +1,7 @@
 import type { PoolSettings } from '../config/types.ts';
 import type { Transport } from '../transport/types.ts';
+import { isLowPriority } from '../traffic/priority.ts';
+import type { Offer, WaitQueue } from '../traffic/queue.ts';
 import { attempt, type Outcome } from './attempt.ts';
 import { BodyTooLargeError, prepareBody, type PreparedBody } from './body.ts';
 import type { RetryBudget } from './budget.ts';
@@ -43,23 +45,32 @@ export interface ProxyDeps {
   sessions?: SessionTable;
   /** The tokens sticky cookies carry, when `config.sticky` is on. */
   tokens: () => StickyTokens | undefined;
+  /** The service's queue for requests that find every server they could use at its max_conns (outlives the proxy). */
+  queue: WaitQueue<Backend>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The retry loop: choose a server → `attempt` → `shouldRetry`, the only
- * decision → `respond` with the answer, or `release` the attempt and go round.
+ * The retry loop: `place` the request on a server → `attempt` →
+ * `shouldRetry`, the only decision → `respond` with the answer, or `release`
+ * the attempt and go round. A request that finds every server it could use
+ * at its max_conns waits in the service's queue for the first to free up.
  */
 export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo, path?: string) => Promise<Response> {
-  const { config, now } = d;
+  const { config, now, queue } = d;
   const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies };
+  // A place frees whenever a request leaves flight; the servers may have changed (this proxy is new): offer both to the queue.
+  d.records.onLeave = () => queue.wake(hasRoom);
+  if (queue.length) queue.wake(hasRoom);
 
   return async function proxy(request, info, path) {
     const x = await begin(request, info, path);
     if (x instanceof Response) return x;
     for (;;) {
-      const outcome = await attempt(d, x, choose(x));
+      const placed = await place(x);
+      if (placed.kind === 'queue_full' || placed.kind === 'queue_timeout') return respond(respondDeps, x, placed, { retry: false, reason: '' });
+      const outcome = placed.kind === 'backend' ? await attempt(d, x, placed.backend) : placed;
       const decision = decide(x, outcome);
       if (!decision.retry) return respond(respondDeps, x, outcome, decision);
       release(respondDeps, x, outcome);
@@ -70,14 +81,73 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
     }
   };
 
-  /** The best server not tried yet that can take the request; a session's first attempt goes to its own server. */
-  function choose(x: Exchange): Backend | undefined {
+  /**
+   * A server for the request's next attempt, entered into flight; else why
+   * none: no server could take it, or it waited in the queue (every server it
+   * could use was at its max_conns) and was refused, timed out or left.
+   */
+  async function place(x: Exchange): Promise<{ kind: 'backend'; backend: Backend } | Extract<Outcome, { kind: 'no_server' | 'client_gone' | 'queue_full' | 'queue_timeout' }>> {
     const t = now();
-    const accept = (b: Backend) => !x.tried.has(b.id) && d.guards.available(b, t, x.panic);
+    // Those already waiting are offered any free place first: a newcomer never overtakes them.
+    if (queue.length) queue.wake(hasRoom);
+    const backend = enter(x, t);
+    if (backend) return { kind: 'backend', backend };
+    if (!atCapOnly(x, t)) return { kind: 'no_server' };
+    const r = await queue.wait(() => offer(x), { low: isLowPriority(x.request.headers, config.priority), signal: x.request.signal, limits: config.queue });
+    switch (r.kind) {
+      case 'granted':
+        return { kind: 'backend', backend: r.value };
+      case 'full':
+        return { kind: 'queue_full', maxQueue: r.maxQueue, timeoutMs: config.queue.timeoutMs };
+      case 'timeout':
+        return { kind: 'queue_timeout', timeoutMs: r.timeoutMs };
+      case 'aborted':
+        return { kind: 'client_gone' };
+      case 'left':
+        return { kind: 'no_server' };
+    }
+  }
+
+  /** What a queued request answers when a place may have freed: it takes a server (entered into flight), waits on, or leaves (none it could use is left). */
+  function offer(x: Exchange): Offer<Backend> {
+    const t = now();
+    x.pool = d.pool(t);
+    const backend = enter(x, t);
+    if (backend) return { took: backend };
+    return atCapOnly(x, t) ? 'wait' : 'leave';
+  }
+
+  /** `choose`, and the chosen server's record entered into flight at once (its place is held from here). */
+  function enter(x: Exchange, t: number): Backend | undefined {
+    const backend = choose(x, t);
+    if (backend) d.records.get(backend.id).enter();
+    return backend;
+  }
+
+  function belowCap(b: Backend): boolean {
+    return b.maxConns === 0 || d.records.inFlight(b.id) < b.maxConns;
+  }
+
+  /** The best server not tried yet, below its max_conns, that can take the request; a session's first attempt goes to its own server when that one can. */
+  function choose(x: Exchange, t: number): Backend | undefined {
+    const accept = (b: Backend) => !x.tried.has(b.id) && belowCap(b) && d.guards.available(b, t, x.panic);
     return (x.sticky && !x.tried.size && d.tokens()?.backend(x.pool, x.sticky.token, accept)) || x.pool.pick(x.pick, accept);
   }
 
-  function decide(x: Exchange, o: Outcome): RetryDecision {
+  /** Whether some server the request could use (not tried, available) is there, at its max_conns: then it waits rather than gets 503. */
+  function atCapOnly(x: Exchange, t: number): boolean {
+    return x.pool.backends.some((b) => !x.tried.has(b.id) && !belowCap(b) && d.guards.available(b, t, x.panic));
+  }
+
+  /** Whether some server of the service is available now and below its max_conns (a place a waiter might take). */
+  function hasRoom(): boolean {
+    const t = now();
+    const pool = d.pool(t);
+    const panic = config.panicThreshold > 0 && d.guards.healthyPercent(pool.backends) < config.panicThreshold;
+    return pool.backends.some((b) => belowCap(b) && d.guards.available(b, t, panic));
+  }
+
+  function decide(x: Exchange, o: Exclude<Outcome, { kind: 'queue_full' | 'queue_timeout' }>): RetryDecision {
     return shouldRetry({
       method: x.request.method,
       idempotencyKey: x.request.headers.has('idempotency-key'),

@@ -4,7 +4,7 @@ import { discardBody } from '../transport/types.ts';
 import type { Outcome } from './attempt.ts';
 import type { Exchange } from './exchange.ts';
 import { downstreamHeaders, isBodyless } from './forward.ts';
-import { noServer, problemResponse, upstreamFailed } from './problems.ts';
+import { noServer, problemResponse, queueFull, queueRetryAfterS, queueTimeout, upstreamFailed } from './problems.ts';
 import type { BackendRuntime } from './records.ts';
 import type { RetryDecision } from './retry.ts';
 import type { Totals } from './stats.ts';
@@ -70,12 +70,17 @@ const capitalise = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : undefin
 /**
  * The client's answer for an outcome that is not retried: the server's
  * response (downstream headers, served-by, sticky cookie, its body tracked to
- * the end), or the balancer's own 499/502/503/504.
+ * the end), or the balancer's own 499/502/503/504 (a 503 from the queue says
+ * whether it was full or the wait timed out, with `Retry-After`).
  */
 export function respond(d: RespondDeps, x: Exchange, o: Outcome, decision: RetryDecision): Response {
   if (o.kind === 'response') return passOn(d, x, o);
   if (o.kind === 'client_gone') return answer(d, x, new Response(null, { status: 499 }));
   d.totals.count(false, d.now());
+  if (o.kind === 'queue_full' || o.kind === 'queue_timeout') {
+    const problem = o.kind === 'queue_full' ? queueFull(x.url.pathname, o.maxQueue, x.attempts) : queueTimeout(x.url.pathname, o.timeoutMs, x.attempts);
+    return answer(d, x, problemResponse(problem, { 'retry-after': String(queueRetryAfterS(o.timeoutMs)) }));
+  }
   if (o.kind === 'error') release(d, x, o);
   if (x.attempts.length) return answer(d, x, problemResponse(upstreamFailed(x.url.pathname, x.attempts, capitalise(decision.reason))));
   return answer(d, x, problemResponse(noServer(x.url.pathname, x.pool.backends.length, d.describeUnavailable())));

@@ -6,6 +6,7 @@ import type { Digest, PolicyOptions } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
 import { admitThen } from '../traffic/admit.ts';
 import { ShedGate } from '../traffic/shed.ts';
+import { WaitQueue } from '../traffic/queue.ts';
 import type { Gate } from '../traffic/types.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
@@ -61,6 +62,8 @@ export class Service {
   pool!: Pool;
   guards!: Guards;
   sessions: SessionTable | undefined;
+  /** Requests waiting for a server below its max_conns (kept across changes to servers and settings). */
+  readonly queue: WaitQueue<Backend>;
   /** Load shedding, the last of the service's gates (its percent read per request). */
   readonly shed: ShedGate;
   /** The weight a backend has now (its configured weight, ramped during slow start). */
@@ -77,6 +80,7 @@ export class Service {
     this.name = name;
     this.deps = deps;
     this.records = new RuntimeTable(deps.now);
+    this.queue = new WaitQueue({ now: deps.now });
     this.totals = new Totals(deps.totals);
     this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now, () => this.settings.healthCheck.rise);
     this.health.onRecovered = (id) => this.guards.recovered(id);
@@ -149,6 +153,7 @@ export class Service {
       describeUnavailable: () => this.describeUnavailable(),
       sessions: this.sessions,
       onDone: this.deps.onDone,
+      queue: this.queue,
     });
   }
 
