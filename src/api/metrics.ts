@@ -9,7 +9,7 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').repl
  * per server (labelled with its service): requests by status class, a latency
  * histogram, in-flight, up, circuit state, health transitions, sticky
  * sessions; requests per route; the balancer's own answers and retries;
- * requests shed per service.
+ * requests shed per service; each service's queue (length, timeouts, wait).
  */
 export async function renderMetrics(balancer: Balancer): Promise<string> {
   const report = await balancer.status();
@@ -58,6 +58,15 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   }
   family('switchyard_shed_total', 'counter', 'Requests refused by load shedding (shed_percent), by service.');
   for (const svc of Object.values(report.services)) out.push(`switchyard_shed_total{service="${label(svc.name)}"} ${svc.shed}`);
+  family('switchyard_queue_length', 'gauge', 'Requests waiting for a server below its max_conns, by service.');
+  for (const svc of Object.values(report.services)) out.push(`switchyard_queue_length{service="${label(svc.name)}"} ${svc.queue.length}`);
+  family('switchyard_queue_timeouts_total', 'counter', 'Requests answered 503 after waiting queue_timeout, by service.');
+  for (const svc of Object.values(report.services)) out.push(`switchyard_queue_timeouts_total{service="${label(svc.name)}"} ${svc.queue.timed_out}`);
+  family('switchyard_queue_wait_seconds', 'summary', 'Time requests waited in the queue (served, timed out or gone), by service.');
+  for (const svc of Object.values(report.services)) {
+    const q = balancer.services.get(svc.name)!.queue.stats();
+    out.push(`switchyard_queue_wait_seconds_sum{service="${label(svc.name)}"} ${q.waitSecondsSum}`, `switchyard_queue_wait_seconds_count{service="${label(svc.name)}"} ${q.waitCount}`);
+  }
   family('switchyard_retries_total', 'counter', 'Extra attempts made on other servers.');
   out.push(`switchyard_retries_total ${balancer.totals.retries}`);
   family('switchyard_healthy_servers', 'gauge', 'Servers healthy and not draining, by service.');

@@ -20,6 +20,8 @@ export interface ServerReport {
   health_since: string | null;
   draining_since: string | null;
   active_connections: number;
+  /** Most requests in flight to it at once (0: no cap). */
+  max_conns: number;
   requests: number;
   errors: number;
   error_rate: number;
@@ -75,6 +77,8 @@ export interface ServiceReport extends RequestFigures {
   /** Live sticky sessions seen by this instance; null when sticky sessions are off. */
   sessions: number | null;
   health_check: { enabled: boolean; path: string; interval_ms: number };
+  /** Requests waiting for a server below its max_conns (this process or isolate). */
+  queue: QueueReport;
   /** Percent of new requests shed now (`PATCH /api/services/NAME`'s override, else the settings'). */
   shed_percent: number;
   /** Where `shed_percent` comes from: the service's settings (`config`) or a run-time override (`api`). */
@@ -82,6 +86,31 @@ export interface ServiceReport extends RequestFigures {
   /** Requests refused by load shedding (this process or isolate). */
   shed: number;
   servers: Record<string, ServerReport>;
+}
+
+/** A service's queue as `/api/stats` shows it (HAProxy's qcur, qmax, qtime). */
+export interface QueueReport {
+  /** Requests waiting now. */
+  length: number;
+  max_queue: number;
+  timeout_ms: number;
+  /** Of `length`, low-priority requests (`priority`). */
+  waiting_low: number;
+  /** Requests that have waited, since start. */
+  queued_total: number;
+  /** Answered 503 after `queue_timeout`. */
+  timed_out: number;
+  /** Answered 503 at once: `max_queue` requests already waited. */
+  refused_full: number;
+  /** Over every request that has left the queue (served, timed out or gone). */
+  wait_ms_avg: number;
+  wait_ms_max: number;
+}
+
+function queueReport(svc: Service): QueueReport {
+  const q = svc.queue.stats();
+  const { maxQueue, timeoutMs } = svc.settings.queue;
+  return { length: q.length, max_queue: maxQueue, timeout_ms: timeoutMs, waiting_low: q.waitingLow, queued_total: q.queuedTotal, timed_out: q.timedOut, refused_full: q.refusedFull, wait_ms_avg: q.waitMsAvg, wait_ms_max: q.waitMsMax };
 }
 
 /** One route as `/api/stats` shows it, with what it matched. */
@@ -138,6 +167,7 @@ function serverReport(svc: Service, spec: Service['specs'][number], id: string, 
     health_since: rec?.since ? iso(rec.since) : null,
     draining_since: spec.drained_at ? iso(spec.drained_at) : null,
     active_connections: c.inFlight,
+    max_conns: b.maxConns,
     requests: c.requests,
     errors: c.errors,
     error_rate: c.requests ? round1((c.errors / c.requests) * 100) : 0,
@@ -179,6 +209,7 @@ export function serviceReport(svc: Service, spec: ServiceSpec | undefined, now: 
     total_servers: svc.specs.length,
     sessions: sessions ? [...sessions.values()].reduce((a, n) => a + n, 0) : null,
     health_check: { enabled: hc.enabled, path: hc.path, interval_ms: hc.intervalMs },
+    queue: queueReport(svc),
     shed_percent: svc.shed.percent(),
     shed_percent_source: svc.shed.source(),
     shed: svc.shed.refused,
