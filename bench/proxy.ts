@@ -56,10 +56,11 @@ const BODIES = [
   { name: '64 KiB', path: '/large', bytes: LARGE_BYTES },
 ];
 
-/** The three backends: one nginx listening on three ports, else three Node processes. */
+/** The three backends: one nginx listening on three ports, else (or with BENCH_BACKENDS=node) three Node processes. */
 async function startBackends(restCpus: number): Promise<{ urls: string[]; note: string }> {
   const nginx = installed('nginx');
-  if (nginx) {
+  const forced = process.env.BENCH_BACKENDS === 'node';
+  if (nginx && !forced) {
     const dir = tempDir('switchyard-bench-backends-');
     const ports = [await freePort(), await freePort(), await freePort()];
     const workers = Math.max(1, restCpus);
@@ -74,7 +75,7 @@ async function startBackends(restCpus: number): Promise<{ urls: string[]; note: 
     const proc = start(`node backend ${i + 1}`, process.execPath, ['--import', 'tsx', 'bench/backend-node.ts', '0'], { cwd: ROOT });
     urls.push(await listeningUrl(proc));
   }
-  return { urls, note: 'three node:http processes (nginx is not installed)' };
+  return { urls, note: `three node:http processes (${forced ? 'BENCH_BACKENDS=node' : 'nginx is not installed'})` };
 }
 
 /** GETs `url + path` until it answers 200 with `bytes` bytes; throws naming what came back. */

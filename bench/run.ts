@@ -2,7 +2,8 @@
  * `npm run bench` (the policy micro-benchmarks, then the proxies), `npm run bench -- policies`,
  * `npm run bench -- proxy`. Proxy flags: `--quick` (about a minute), `--json FILE` (default
  * bench/results/latest.json), `--only ID,ID` (contender ids, e.g. `bun-floor,switchyard-bun`).
- * BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS override the timings.
+ * BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP, BENCH_CONNECTIONS override the timings;
+ * BENCH_LOAD=autocannon and BENCH_BACKENDS=node pick the fallbacks even where wrk and nginx exist.
  */
 import { resolve } from 'node:path';
 import { runPolicyBench } from './policies.ts';

@@ -76,8 +76,9 @@ const cannon: LoadGenerator = {
     }),
 };
 
-/** wrk when installed, else autocannon. */
-export function loadGenerator(): LoadGenerator {
+/** wrk when installed, else autocannon; `BENCH_LOAD=autocannon` picks autocannon anyway. */
+export function loadGenerator(env: NodeJS.ProcessEnv = process.env): LoadGenerator {
   const path = installed('wrk');
+  if (env.BENCH_LOAD === 'autocannon') return { ...cannon, name: 'autocannon (in-process; BENCH_LOAD=autocannon)' };
   return path ? wrk(path) : cannon;
 }
