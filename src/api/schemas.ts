@@ -3,15 +3,15 @@ import { problemLine, problemsOf } from '../config/issues.ts';
 import { RoutesSchema } from '../config/route-schema.ts';
 import { ServiceSchema } from '../config/schema.ts';
 import { section } from '../config/fields.ts';
-import { ServerSchema, serverHost, weight } from '../config/server.ts';
+import { maxConns, ServerSchema, serverHost, weight } from '../config/server.ts';
 
 /** `POST /api/servers`: the same server schema as the config file's `servers`. */
 export const NewServerBody = ServerSchema;
 
-/** `PATCH /api/servers/HOST:PORT`: any of weight, drain. */
+/** `PATCH /api/servers/HOST:PORT`: any of weight, drain, max_conns (0: no cap). */
 export const ServerPatchBody = v.pipe(
-  section({ weight: v.optional(weight), drain: v.optional(v.boolean('must be true or false')) }),
-  v.check((b) => b.weight !== undefined || b.drain !== undefined, 'give at least one of weight, drain'),
+  section({ weight: v.optional(weight), drain: v.optional(v.boolean('must be true or false')), max_conns: v.optional(maxConns) }),
+  v.check((b) => b.weight !== undefined || b.drain !== undefined || b.max_conns !== undefined, 'give at least one of weight, drain, max_conns'),
 );
 
 /** `PATCH /api/services/NAME`: `shed_percent`, a percentage 0-100, or null to go back to the service's settings. */

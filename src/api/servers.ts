@@ -3,13 +3,14 @@ import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import { serverSpec } from '../config/server.ts';
 import { addServer, removeServer, updateServer } from '../core/admin.ts';
 import type { Balancer } from '../core/balancer.ts';
+import { backendSpec } from '../core/pool.ts';
 import { serviceReport } from '../core/report.ts';
 import { attempt, problem, readJson } from './body.ts';
 import { NewServerBody, ServerPatchBody } from './schemas.ts';
 
 /**
- * A service's server routes under `base`: list, add, change (weight, drain),
- * remove. `base` is `/servers` (the default service) or
+ * A service's server routes under `base`: list, add, change (weight, drain,
+ * max_conns), remove. `base` is `/servers` (the default service) or
  * `/services/:service/servers`.
  */
 export function serverRoutes(api: Hono, base: string, balancer: Balancer, now: () => number): void {
@@ -31,7 +32,7 @@ export function serverRoutes(api: Hono, base: string, balancer: Balancer, now: (
     const body = await readJson(c, NewServerBody);
     if (body instanceof Response) return body;
     return attempt(c, async () => {
-      const id = await addServer(balancer, serviceOf(c), serverSpec(body));
+      const id = await addServer(balancer, serviceOf(c), backendSpec(serverSpec(body)));
       return c.json({ server: (await report(c))!.servers[id] }, 201, { location: `${c.req.path}/${id}` });
     });
   });

@@ -7,6 +7,7 @@ import { serviceName } from '../config/service-name.ts';
 import { duplicates } from '../config/validate.ts';
 import { deleteService, putRoutes, putService, setShedPercent } from '../core/admin.ts';
 import type { Balancer } from '../core/balancer.ts';
+import { backendSpec } from '../core/pool.ts';
 import { routeReport, serviceReport } from '../core/report.ts';
 import { attempt, invalid, problem, readJson, readJsonWithRaw } from './body.ts';
 import { RoutesBody, ServiceBody, ServicePatchBody } from './schemas.ts';
@@ -35,7 +36,7 @@ export function serviceRoutes(api: Hono, balancer: Balancer, now: () => number):
     if (!named.success) return invalid(c, [`(name): ${named.issues[0].message}, got ${JSON.stringify(name)}`]);
     const body = await readJsonWithRaw(c, ServiceBody);
     if (body instanceof Response) return body;
-    const servers = (body.output.servers ?? []).map(serverSpec);
+    const servers = (body.output.servers ?? []).map((s) => backendSpec(serverSpec(s)));
     const dup = duplicates(servers, 'servers');
     if (dup.length) return invalid(c, dup.map(problemLine));
     const { servers: _given, ...settings } = body.raw as Record<string, unknown>;

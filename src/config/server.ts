@@ -85,11 +85,14 @@ const integer = (min: number, max: number, what = `an integer ${min}-${max}`) =>
 
 export const weight = v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'), v.maxValue(1000, 'must be at most 1000'));
 
+/** A server's `max_conns`: most requests in flight to it at once (0: no cap). */
+export const maxConns = integer(0, 1_000_000, 'an integer 0-1000000 (0: no cap)');
+
 const common = {
   weight: v.optional(weight, 1),
   name: v.optional(v.pipe(v.string('must be a string'), v.minLength(1, 'must not be empty'), v.maxLength(200, 'must be at most 200 characters'))),
   backup: v.optional(v.boolean('must be true or false'), false),
-  max_conns: v.optional(integer(0, 1_000_000, 'an integer 0-1000000 (0: no cap)')),
+  max_conns: v.optional(maxConns),
 };
 
 /** A server: seed 004's `{host, port, weight}` or `{url}`; plus `name`, `backup`. The same in config files and `POST /api/servers`. */

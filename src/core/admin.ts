@@ -53,9 +53,12 @@ export function serverRemoved(service: string, id: string): ServicesChange<Backe
   };
 }
 
-/** Changes a server's weight or drain (`now` marks when draining began); gives back its spec before and after. */
-export function serverUpdated(service: string, id: string, patch: { weight?: number; drain?: boolean }, now: number): ServicesChange<{ before: BackendSpec; after: BackendSpec }> {
-  const parts = [patch.weight !== undefined ? `weight ${patch.weight}` : '', patch.drain !== undefined ? (patch.drain ? 'drain' : 'undrain') : ''].filter(Boolean);
+/** What `PATCH` may change on a server: its weight, drain, max_conns (0: no cap). */
+export type ServerPatch = { weight?: number; drain?: boolean; max_conns?: number };
+
+/** Changes a server's weight, drain (`now` marks when draining began) or max_conns; gives back its spec before and after. */
+export function serverUpdated(service: string, id: string, patch: ServerPatch, now: number): ServicesChange<{ before: BackendSpec; after: BackendSpec }> {
+  const parts = [patch.weight !== undefined ? `weight ${patch.weight}` : '', patch.drain !== undefined ? (patch.drain ? 'drain' : 'undrain') : '', patch.max_conns !== undefined ? `max_conns ${patch.max_conns}` : ''].filter(Boolean);
   return {
     what: `update server ${id} in service ${service} (${parts.join(', ') || 'no change'})`,
     apply(doc) {
@@ -63,6 +66,8 @@ export function serverUpdated(service: string, id: string, patch: { weight?: num
       if (!s) throw new NotFoundError(`no server ${id} in service ${service}`);
       const before = { ...s };
       if (patch.weight !== undefined) s.weight = patch.weight;
+      if (patch.max_conns === 0) delete s.max_conns;
+      else if (patch.max_conns !== undefined) s.max_conns = patch.max_conns;
       if (patch.drain === true && !s.drain) {
         s.drain = true;
         s.drained_at = now;
@@ -156,11 +161,13 @@ export async function removeServer(b: Balancer, service: string, id: string): Pr
   return removed;
 }
 
-export async function updateServer(b: Balancer, service: string, id: string, patch: { weight?: number; drain?: boolean }, now: number): Promise<BackendSpec> {
+export async function updateServer(b: Balancer, service: string, id: string, patch: ServerPatch, now: number): Promise<BackendSpec> {
   const { before, after } = await b.state.changeServices(serverUpdated(service, id, patch, now));
   const was = before.drain === true;
   if (patch.drain !== undefined && patch.drain !== was) b.adminEvent(service, id, was ? 'draining' : 'in rotation', patch.drain ? 'draining' : 'in rotation', patch.drain ? 'drained by admin' : 'undrained by admin');
   if (patch.weight !== undefined && patch.weight !== before.weight) b.adminEvent(service, id, `weight ${before.weight}`, `weight ${patch.weight}`, 'weight changed by admin');
+  const cap = (n: number | undefined) => (n ? `max_conns ${n}` : 'no max_conns');
+  if (patch.max_conns !== undefined && patch.max_conns !== (before.max_conns ?? 0)) b.adminEvent(service, id, cap(before.max_conns), cap(patch.max_conns), 'max_conns changed by admin');
   return after;
 }
 

@@ -3,11 +3,17 @@ import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/ty
 import type { Algorithm } from '../policies/registry.ts';
 import type { Backend, BackendSpec } from './types.ts';
 import { serverAddress } from '../config/server.ts';
+import type { ServerConfig } from '../config/types.ts';
 
 /** Builds the core's `Backend` from a stored spec (the one address rule: `serverAddress`). */
 export function backendFromSpec(spec: BackendSpec): Backend {
   const { id, url, host, port } = serverAddress(spec.url);
   return { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup, maxConns: spec.max_conns ?? 0 };
+}
+
+/** The stored spec of a server as the config gives it (`maxConns` → `max_conns`, none when 0). */
+export function backendSpec(s: ServerConfig): BackendSpec {
+  return { url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}), ...(s.maxConns ? { max_conns: s.maxConns } : {}) };
 }
 
 /** The backends of one list version, with a policy per tier (primaries, then backups). */
