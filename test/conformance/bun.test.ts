@@ -5,6 +5,7 @@ import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
+import { runQueueConformance } from './queue-suite.ts';
 
 runConformance('bun', processStarter('bun'));
 runServicesConformance('bun', processStarter('bun'));
@@ -23,3 +24,4 @@ runConnectionsConformance('bun', processStarter('bun'), {
 });
 runAdminInputConformance('bun', processStarter('bun'));
 runShedConformance('bun', processStarter('bun'));
+runQueueConformance('bun', processStarter('bun'));

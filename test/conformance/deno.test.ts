@@ -5,6 +5,7 @@ import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
+import { runQueueConformance } from './queue-suite.ts';
 
 runConformance('deno', processStarter('deno'), {
   skip: { gzipPassthrough: "Deno's fetch always decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt" },
@@ -17,3 +18,4 @@ runConnectionsConformance('deno', processStarter('deno'), {
 });
 runAdminInputConformance('deno', processStarter('deno'));
 runShedConformance('deno', processStarter('deno'));
+runQueueConformance('deno', processStarter('deno'));

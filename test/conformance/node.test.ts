@@ -5,6 +5,7 @@ import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
+import { runQueueConformance } from './queue-suite.ts';
 
 runConformance('node', processStarter('node'));
 runServicesConformance('node', processStarter('node'));
@@ -13,3 +14,4 @@ runBackendsConformance('node', processStarter('node'), 'undici');
 runConnectionsConformance('node', processStarter('node'));
 runAdminInputConformance('node', processStarter('node'));
 runShedConformance('node', processStarter('node'));
+runQueueConformance('node', processStarter('node'));

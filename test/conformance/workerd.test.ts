@@ -6,6 +6,7 @@ import { runConnectionsConformance } from './connections-suite.ts';
 import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
+import { runQueueConformance } from './queue-suite.ts';
 
 /**
  * The Worker in workerd. With `cronEveryMs`, the scheduled handler is fired that
@@ -58,3 +59,4 @@ runConnectionsConformance('workerd', workerd(), {
   },
 });
 runAdminInputConformance('workerd', workerd(), { storage: 'durable_object' });
+runQueueConformance('workerd', workerd(), { config: { storage: 'durable_object' }, skip: { clientAbort: skip?.clientAbort } });
