@@ -184,7 +184,7 @@ describe('max_conns and the queue', () => {
     const first = lb.get('/first');
     await reached(a, 1);
     const client = new AbortController();
-    const gone = lb.app.request('/gone', { signal: client.signal }, local).then((r) => r.status, () => 'rejected');
+    const gone = Promise.resolve(lb.app.request('/gone', { signal: client.signal }, local)).then((r) => r.status, () => 'rejected');
     await queued(lb.queue, 1);
     client.abort();
     await queued(lb.queue, 0);
