@@ -48,6 +48,8 @@ const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const encoder = new TextEncoder();
 /** How long an idle connection to a backend stays open for reuse. */
 const UPSTREAM_IDLE_MS = 4_000;
+/** A listener: opened on `port` (0: any free one). */
+type Listen = (port: number) => DenoListener;
 const internals = Deno.internal ? (Deno as unknown as Record<symbol, { serveHttpOnConnection?: ServeOnConnection } | undefined>)[Deno.internal] : undefined;
 
 /**
@@ -67,13 +69,14 @@ export const serve: ServeFn = async (handler, options) => {
     const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, (req, info) => guarded(req, info));
     return { hostname: options.hostname, port: server.addr.port, close: () => server.shutdown() };
   }
-  return serveWithLimits(serveOn, guarded, options.hostname, options.port, limits);
+  const { hostname } = options;
+  return serveWithLimits(serveOn, guarded, (port) => Deno.listen({ hostname, port }), hostname, options.port, limits);
 };
 
 const internalError = () => new Response('Internal Server Error', { status: 500 });
 
-function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, hostname: string, port: number, limits: ListenLimits): Served {
-  const listener = Deno.listen({ hostname, port });
+function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, listen: Listen, hostname: string, port: number, limits: ListenLimits): Served {
+  const listener = listen(port);
   const table = new ConnectionTable(limits);
   const servers = new Set<DenoServer>();
   const sweep = setInterval(() => table.sweep(performance.now()), sweepEveryMs(limits));
