@@ -7,6 +7,8 @@ export interface Flags {
   port?: string;
   host?: string;
   'access-log'?: string;
+  cert?: string;
+  key?: string;
   help?: boolean;
 }
 
@@ -19,4 +21,6 @@ export const START_FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'access-log': { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
 } as const;

@@ -25,6 +25,8 @@ Flags (override env, which overrides the config file, which overrides defaults):
   --port N               listen port (default 8080; 0 picks a free one)
   --host H               listen address (default 127.0.0.1)
   --access-log FORMAT    json (default), combined (Apache) or off; one line per request at LOG_LEVEL info
+  --cert FILE            serve HTTPS with this certificate chain (PEM); env LB_TLS_CERT; SIGHUP reads it again
+  --key FILE             the certificate's private key (PEM); env LB_TLS_KEY
   -h, --help             this help
 
 Environment:
@@ -32,6 +34,8 @@ Environment:
   LB_HOST, LB_PORT       listen address and port
   LB_ALGORITHM           selection algorithm
   LB_ADMIN_TOKEN         bearer token for admin writes (without one, writes only from loopback)
+  LB_TLS_CERT            certificate chain file (PEM) for HTTPS (when no --cert)
+  LB_TLS_KEY             its private key file (PEM) (when no --key)
   LB_STICKY_SECRET       signs sticky-session cookies (16+ characters; without one, a secret is made at start)
   LOG_LEVEL              debug | info (default) | warn | error | silent
   HEALTH_CHECK_INTERVAL  seconds between health checks (default 10; "500ms", "10s" accepted)

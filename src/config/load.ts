@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { stickySecret } from './pool-schema.ts';
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
+import { resolveSslPaths } from './tls-schema.ts';
 import { jsonErrorText, parseJson } from './json.ts';
 import type { Flags } from './flags.ts';
 import { parseConfigText, validateConfig } from './validate.ts';
@@ -28,10 +29,15 @@ const ENV: Array<[string, string[]]> = [
   ['HEALTH_CHECK_INTERVAL', ['health_check', 'interval']],
   ['MAX_RETRIES', ['retries']],
   ['TIMEOUT', ['timeout']],
+  ['LB_TLS_CERT', ['load_balancer', 'ssl', 'cert_file']],
+  ['LB_TLS_KEY', ['load_balancer', 'ssl', 'key_file']],
 ];
 
 /** Every environment variable the configuration reads. */
 export const ENV_VARS = ['LB_CONFIG', ...ENV.map(([name]) => name), 'LB_STICKY_SECRET'];
+
+/** Env variables taken as text as they are (the rest may be numbers). */
+const TEXT_ENV = new Set(['LB_HOST', 'LB_ADMIN_TOKEN', 'LB_ALGORITHM', 'LOG_LEVEL', 'LB_TLS_CERT', 'LB_TLS_KEY']);
 
 /** A numeric-looking string becomes a number, so `LB_PORT=8080` validates as a port. */
 const numeric = (s: string): string | number => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : s);
@@ -70,14 +76,14 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     }
     if (text !== undefined) {
       const parsed = parseConfigText(label, text);
-      if (parsed.ok) raw = parsed.raw;
+      if (parsed.ok) resolveSslPaths((raw = parsed.raw), file);
       else errors.push(parsed.error);
     }
     sources.push(['', label]);
   }
   for (const [name, path] of ENV) {
     if (env[name] === undefined) continue;
-    setPath(raw, path, name === 'LB_HOST' || name === 'LB_ADMIN_TOKEN' || name === 'LB_ALGORITHM' || name === 'LOG_LEVEL' ? env[name] : numeric(env[name]));
+    setPath(raw, path, TEXT_ENV.has(name) ? env[name] : numeric(env[name]));
     sources.push([path.join('.'), `env ${name}`]);
   }
   const flagPaths: Array<[keyof Flags, string[]]> = [
@@ -85,6 +91,8 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     ['port', ['load_balancer', 'port']],
     ['algorithm', ['load_balancer', 'algorithm']],
     ['access-log', ['access_log']],
+    ['cert', ['load_balancer', 'ssl', 'cert_file']],
+    ['key', ['load_balancer', 'ssl', 'key_file']],
   ];
   for (const [name, path] of flagPaths) {
     const value = flags[name];

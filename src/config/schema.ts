@@ -7,6 +7,7 @@ import { RoutesSchema } from './route-schema.ts';
 import { ServerSchema, serverHost } from './server.ts';
 import { serviceName } from './service-name.ts';
 import { limitEntries } from './traffic-schema.ts';
+import { SslSchema } from './tls-schema.ts';
 
 const names = algorithmNames.join(', ');
 const algorithm = v.picklist(algorithmNames, `must be one of ${names}`);
@@ -32,6 +33,7 @@ export const FileSchema = section({
       idle_timeout: v.optional(positiveDuration),
       max_connections: v.optional(integer(1, 1_000_000, 'an integer 1-1000000')),
       max_body: v.optional(bytes),
+      ssl: v.optional(SslSchema),
     }),
   ),
   servers: v.optional(v.array(ServerSchema, 'must be a list of servers')),

@@ -4,11 +4,12 @@ import type { RouteConfig } from '../routing/route-config.ts';
 import type { StoreName } from '../storage/registry.ts';
 import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
+import type { TlsConfig } from './tls-schema.ts';
 import type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits } from '../traffic/config.ts';
 
 export type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits };
 
-export type { RouteConfig, ServerConfig };
+export type { RouteConfig, ServerConfig, TlsConfig };
 
 export type { Algorithm };
 
@@ -140,6 +141,8 @@ export interface Config extends PoolSettings {
   port: number;
   /** What the listener allows a client connection (nginx client_header_timeout, keepalive_timeout, worker_connections, client_max_body_size). */
   listen: ListenLimits;
+  /** TLS termination on the listener (`load_balancer.ssl`); absent: plain HTTP. */
+  tls?: TlsConfig;
   /** The default service's servers. */
   servers: ServerConfig[];
   /** Limits on every proxied request, before routing: the top level's `rate_limit` and `max_concurrent` (the default service's own `limits` are none). */

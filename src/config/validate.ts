@@ -7,6 +7,7 @@ import { FileSchema, type FileOutput, type ServiceInput } from './schema.ts';
 import { serverAddress, serverSpec } from './server.ts';
 import { DEFAULT_SERVICE } from './service-name.ts';
 import { limitNameProblems, trafficLimits } from './traffic-schema.ts';
+import { tlsSettings } from './tls-schema.ts';
 import type { Config, ListenLimits, ServerConfig } from './types.ts';
 
 /**
@@ -38,6 +39,9 @@ export function validateConfig(raw: unknown, sourceOf: (path: string) => string)
     problems.push({ path: `services.${DEFAULT_SERVICE}`, message: 'is the top-level servers and settings: give them there', input: undefined });
   }
   const config = normalise(f);
+  const tls = tlsSettings(f.load_balancer?.ssl, sourceOf);
+  if (tls.tls) config.tls = tls.tls;
+  problems.push(...tls.problems);
   problems.push(...duplicates(config.servers, 'servers'));
   for (const s of config.services) problems.push(...duplicates(s.servers, `services.${s.name}.servers`));
   const names = [...(config.defaultService ? [DEFAULT_SERVICE] : []), ...config.services.map((s) => s.name)];
