@@ -61,7 +61,9 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
   const { config, now, queue } = d;
   const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies };
   // A place frees whenever a request leaves flight; the servers may have changed (this proxy is new): offer both to the queue.
-  d.records.onLeave = () => queue.wake(hasRoom);
+  d.records.onLeave = () => {
+    if (queue.length) queue.wake(hasRoom);
+  };
   if (queue.length) queue.wake(hasRoom);
 
   return async function proxy(request, info, path) {
@@ -110,11 +112,17 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
 
   /** What a queued request answers when a place may have freed: it takes a server (entered into flight), waits on, or leaves (none it could use is left). */
   function offer(x: Exchange): Offer<Backend> {
-    const t = now();
-    x.pool = d.pool(t);
-    const backend = enter(x, t);
-    if (backend) return { took: backend };
-    return atCapOnly(x, t) ? 'wait' : 'leave';
+    // Runs inside whichever request freed the place (its body's end): never let a fault here reach that response.
+    try {
+      const t = now();
+      x.pool = d.pool(t);
+      const backend = enter(x, t);
+      if (backend) return { took: backend };
+      return atCapOnly(x, t) ? 'wait' : 'leave';
+    } catch (e) {
+      d.log.error('queued request could not be placed', { service: d.service, path: x.url.pathname, error: String(e) });
+      return 'leave';
+    }
   }
 
   /** `choose`, and the chosen server's record entered into flight at once (its place is held from here). */
