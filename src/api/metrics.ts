@@ -9,7 +9,8 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').repl
  * per server (labelled with its service): requests by status class, a latency
  * histogram, in-flight, up, circuit state, health transitions, sticky
  * sessions; requests per route; the balancer's own answers and retries;
- * requests shed per service; each service's queue (length, timeouts, wait).
+ * requests shed per service; each service's queue (length, timeouts, wait);
+ * each rate limit's and concurrency cap's counts.
  */
 export async function renderMetrics(balancer: Balancer): Promise<string> {
   const report = await balancer.status();
@@ -21,7 +22,7 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   family('switchyard_requests_total', 'counter', 'Responses from each server, by status class.');
   for (const x of servers) for (let k = 1; k <= 5; k++) out.push(`switchyard_requests_total{${of(x)},code="${k}xx"} ${x.c.statusClasses[k]}`);
   family('switchyard_generated_responses_total', 'counter', 'Responses the balancer made itself (no route, or no server answered), by status.');
-  for (const status of [404, 502, 503, 504]) out.push(`switchyard_generated_responses_total{code="${status}"} ${balancer.totals.generated.get(status) ?? 0}`);
+  for (const status of [404, 429, 502, 503, 504]) out.push(`switchyard_generated_responses_total{code="${status}"} ${balancer.totals.generated.get(status) ?? 0}`);
 
   family('switchyard_request_duration_seconds', 'histogram', 'Time to response headers from each server.');
   for (const x of servers) {
@@ -66,6 +67,19 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   for (const svc of Object.values(report.services)) {
     const q = balancer.services.get(svc.name)!.queue.stats();
     out.push(`switchyard_queue_wait_seconds_sum{service="${label(svc.name)}"} ${q.waitSecondsSum}`, `switchyard_queue_wait_seconds_count{service="${label(svc.name)}"} ${q.waitCount}`);
+  }
+  const limit = (r: { name: string }) => `limit="${label(r.name)}"`;
+  if (report.rate_limits.length) {
+    family('switchyard_rate_limit_allowed_total', 'counter', 'Requests each rate limit let through.');
+    for (const r of report.rate_limits) out.push(`switchyard_rate_limit_allowed_total{${limit(r)}} ${r.allowed}`);
+    family('switchyard_rate_limit_refused_total', 'counter', 'Requests each rate limit refused (429).');
+    for (const r of report.rate_limits) out.push(`switchyard_rate_limit_refused_total{${limit(r)}} ${r.refused}`);
+  }
+  if (report.concurrency_limits.length) {
+    family('switchyard_concurrency_in_progress', 'gauge', 'Requests in progress under each max_concurrent cap.');
+    for (const r of report.concurrency_limits) out.push(`switchyard_concurrency_in_progress{${limit(r)}} ${r.in_progress}`);
+    family('switchyard_concurrency_refused_total', 'counter', 'Requests each max_concurrent cap refused (429).');
+    for (const r of report.concurrency_limits) out.push(`switchyard_concurrency_refused_total{${limit(r)}} ${r.refused}`);
   }
   family('switchyard_retries_total', 'counter', 'Extra attempts made on other servers.');
   out.push(`switchyard_retries_total ${balancer.totals.retries}`);

@@ -4,6 +4,7 @@ import { problemLine } from '../config/issues.ts';
 import { normaliseRoutes, routeProblems } from '../config/routes.ts';
 import { serverSpec } from '../config/server.ts';
 import { serviceName } from '../config/service-name.ts';
+import { trafficLimits } from '../config/traffic-schema.ts';
 import { duplicates } from '../config/validate.ts';
 import { deleteService, putRoutes, putService, setShedPercent } from '../core/admin.ts';
 import type { Balancer } from '../core/balancer.ts';
@@ -40,6 +41,9 @@ export function serviceRoutes(api: Hono, balancer: Balancer, now: () => number):
     const dup = duplicates(servers, 'servers');
     if (dup.length) return invalid(c, dup.map(problemLine));
     const { servers: _given, ...settings } = body.raw as Record<string, unknown>;
+    await balancer.settle();
+    const limitProblems = balancer.limitProblems({ service: { name, limits: trafficLimits(body.output, `service:${name}`) } });
+    if (limitProblems.length) return invalid(c, limitProblems.map(problemLine));
     return attempt(c, async () => {
       const created = await putService(balancer, name, servers, settings);
       return c.json({ service: report(name) }, created ? 201 : 200, created ? { location: c.req.path } : {});
@@ -73,12 +77,13 @@ export function serviceRoutes(api: Hono, balancer: Balancer, now: () => number):
   api.put('/routes', async (c) => {
     const body = await readJson(c, RoutesBody);
     if (body instanceof Response) return body;
-    const check = (services: string[]) => routeProblems(body, services, balancer.config.admin.prefix).map((p) => problemLine(p));
+    const routes = normaliseRoutes(body);
+    const check = (services: string[]) => [...routeProblems(body, services, balancer.config.admin.prefix), ...balancer.limitProblems({ routes })].map((p) => problemLine(p));
     await balancer.settle();
     const problems = check([...balancer.services.keys()]);
     if (problems.length) return invalid(c, problems);
     return attempt(c, async () => {
-      await putRoutes(balancer, normaliseRoutes(body), check);
+      await putRoutes(balancer, routes, check);
       return c.json({ routes: balancer.routes.map(routeReport) });
     });
   });

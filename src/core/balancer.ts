@@ -9,7 +9,15 @@ import type { Digest } from '../policies/types.ts';
 import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
-import type { Gate, RateLimitBindings } from '../traffic/types.ts';
+import { LimitCounters } from '../traffic/counters.ts';
+import { limitGates, type LimitDeps } from '../traffic/gates.ts';
+import { limitsReport } from '../traffic/report.ts';
+import { RateLimitStores } from '../traffic/stores.ts';
+import type { RateLimitBindings } from '../traffic/types.ts';
+import type { TrafficLimits } from '../traffic/config.ts';
+import { limitNameProblems } from '../config/traffic-schema.ts';
+import type { InputProblem } from '../config/issues.ts';
+import type { RouteConfig } from '../routing/route-config.ts';
 import { accessLine } from './access-log.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { statusReport, type StatusReport } from './report.ts';
@@ -75,6 +83,12 @@ export interface Balancer {
   readonly config: Config;
   /** Recent health transitions and admin changes, newest last (at most 100). */
   readonly events: readonly BalancerEvent[];
+  /**
+   * What is wrong with the limits of a service or route list about to be put
+   * through the API (paths as in its body): a rate-limit name another scope
+   * uses, or a store this runtime cannot keep.
+   */
+  limitProblems(change: { service?: { name: string; limits: TrafficLimits }; routes?: readonly RouteConfig[] }): InputProblem[];
   /** Records an admin change among the events; counts as no health transition. */
   adminEvent(service: string, server: string, from: string, to: string, reason: string): void;
 }
@@ -103,8 +117,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const secret = stickySecret(config, store, log);
   const services = new Map<string, Service>();
   let routes: CompiledRoute[] = [];
-  // The checks every proxied request passes before routing (the top level's limits).
-  const globalGates: Gate[] = [];
 
   function pushEvents(list: BalancerEvent[]): void {
     for (const e of list) {
@@ -115,6 +127,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     if (events.length > EVENTS_KEPT) events.splice(0, events.length - EVENTS_KEPT);
   }
+
+  // Rate-limit stores and what every limit counted, balancer-wide by limit name: a change to routes or services keeps them.
+  const limitDeps: LimitDeps = { stores: new RateLimitStores(deps.rateLimitBindings, log), counters: new LimitCounters(), log, onDone: (e) => serviceDeps.onDone(e) };
+  // The checks every proxied request passes before routing (the top level's limits).
+  const globalGates = limitGates(config.globalLimits, { label: 'global', service: '-', totals }, limitDeps);
+  /** Every scope with limits, as `/api/stats` lists them. */
+  const limitScopes = () => [
+    { scope: 'global', limits: config.globalLimits },
+    ...routes.flatMap((r) => (r.config.limits ? [{ scope: `route:${r.config.name}`, limits: r.config.limits }] : [])),
+    ...[...services.values()].map((s) => ({ scope: `service:${s.name}`, limits: s.settings.limits })),
+  ];
 
   const serviceDeps = {
     transport: deps.transport,
@@ -133,6 +156,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     onDone: (e: RequestDone) => {
       if (config.accessLog !== 'off') log.line(accessLine(e, config.accessLog));
     },
+    limitGates: (limits: TrafficLimits, service: string, serviceTotals: Totals) => limitGates(limits, { label: `service:${service}`, service, totals: serviceTotals }, limitDeps),
   };
 
   // Resolved settings per service, kept while what they come from is unchanged (a service keeps its budget and sessions).
@@ -175,7 +199,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         r.hits = old.hits;
         r.splitHits.splice(0, r.splitHits.length, ...old.splitHits);
       }
+      if (r.config.limits) r.gates = limitGates(r.config.limits, { label: `route:${r.config.name}`, service: r.config.service ?? '-', totals }, limitDeps);
     }
+    // Counts of limits no longer configured go (a cap's in-progress requests keep theirs until they end).
+    limitDeps.counters.retain(limitScopes());
   }
   state.onServices = applyServices;
   applyServices(state.services);
@@ -246,7 +273,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       nextCheckAt([...services.values()].filter((s) => s.settings.healthCheck.enabled).map((s) => ({ ids: s.pool.backends.map((b) => b.id), records: state.healthOf(s.name) }))),
     async status() {
       await ready();
-      return statusReport({ algorithm: config.algorithm, services: services.values(), specs: state.services.services, routes, totals, events, storage: state.storeName, startedAt, now: now() });
+      return statusReport({ limits: limitsReport(limitScopes(), limitDeps.counters), algorithm: config.algorithm, services: services.values(), specs: state.services.services, routes, totals, events, storage: state.storeName, startedAt, now: now() });
     },
     settle: () => ready(),
     state,
@@ -257,6 +284,19 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     totals,
     config,
     events,
+    limitProblems(change) {
+      // The scopes as they would be, the changed ones last under `@` (so theirs is the duplicate named), then in the body's paths.
+      const changed: Array<{ path: string; limits: TrafficLimits }> = [];
+      if (change.service) changed.push({ path: '@', limits: change.service.limits });
+      change.routes?.forEach((r, i) => r.limits && changed.push({ path: `@[${i}]`, limits: r.limits }));
+      const kept = [
+        { path: '', limits: config.globalLimits },
+        ...[...services.values()].filter((s) => s.name !== change.service?.name).map((s) => ({ path: `services.${s.name}`, limits: s.settings.limits })),
+        ...(change.routes ? [] : routes.flatMap((r) => (r.config.limits ? [{ path: `routes[${r.index}]`, limits: r.config.limits }] : []))),
+      ];
+      const body = (path: string) => path.replace(/^@\.?/, '');
+      return [...limitNameProblems([...kept, ...changed]), ...limitDeps.stores.problems(changed)].filter((p) => p.path.startsWith('@')).map((p) => ({ ...p, path: body(p.path), message: p.message.replace(/(^|\s)@\.?/g, '$1') }));
+    },
     adminEvent: (service, server, from, to, reason) => pushEvents([{ kind: 'admin', service, server, from, to, reason, at: now() }]),
   };
 }

@@ -3,6 +3,7 @@ import type { CompiledRoute } from '../routing/table.ts';
 import type { Service } from './service.ts';
 import { round1, type Totals } from './stats.ts';
 import type { BalancerEvent, LastCheck, ServerStatus, ServiceSpec } from './types.ts';
+import { limitSettings, type LimitsReport } from '../traffic/report.ts';
 
 /** One server as `/api/stats` and `/api/servers` show it (snake_case). */
 export interface ServerReport {
@@ -122,10 +123,12 @@ export interface RouteReport {
   fallback: string | null;
   strip_prefix: boolean;
   requests: number;
+  /** The route's own limits, as the config writes them. */
+  limits: ReturnType<typeof limitSettings>;
 }
 
 /** The body of `GET /api/stats`; its request figures are totals over every service. */
-export interface StatusReport extends RequestFigures {
+export interface StatusReport extends RequestFigures, LimitsReport {
   /** The default service's algorithm (the top level's, which services inherit). */
   algorithm: string;
   uptime: number;
@@ -227,11 +230,13 @@ export function routeReport(route: CompiledRoute): RouteReport {
     fallback: c.fallback ?? null,
     strip_prefix: c.stripPrefix,
     requests: route.hits,
+    limits: limitSettings(c.limits),
   };
 }
 
 /** The whole of `/api/stats`: totals over every service, the default service's servers, every service and route. */
 export function statusReport(input: {
+  limits: LimitsReport;
   algorithm: string;
   services: Iterable<Service>;
   specs: Record<string, ServiceSpec>;
@@ -267,5 +272,6 @@ export function statusReport(input: {
     services,
     routes: input.routes.map(routeReport),
     events: input.events.map((e) => ({ ...e, at: iso(e.at) })),
+    ...input.limits,
   };
 }

@@ -7,6 +7,7 @@ import type { Transport } from '../transport/types.ts';
 import { admitThen } from '../traffic/admit.ts';
 import { ShedGate } from '../traffic/shed.ts';
 import { WaitQueue } from '../traffic/queue.ts';
+import type { TrafficLimits } from '../traffic/config.ts';
 import type { Gate } from '../traffic/types.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
@@ -41,6 +42,8 @@ export interface ServiceDeps {
   onEvent: (e: BalancerEvent) => void;
   /** Called once per request when its response is complete. */
   onDone?: (entry: RequestDone) => void;
+  /** The gates of the service's own limits (`rate_limit`, `max_concurrent`), refusals counted into `totals`. */
+  limitGates?: (limits: TrafficLimits, service: string, totals: Totals) => Gate[];
   /** The service's run-time `shed_percent` from the services document; undefined: its settings'. */
   shedOverride?: (service: string) => number | undefined;
 }
@@ -106,7 +109,7 @@ export class Service {
       this.budget = new RetryBudget(settings.retryBudget.percent, settings.retryBudget.minPerSecond);
       this.sessions = settings.sticky ? new SessionTable(settings.sticky.ttlMs) : undefined;
       this.probe = d.probe ?? httpProbe(d.transport, { ...settings.healthCheck });
-      this.gates = [this.shed];
+      this.gates = [...(d.limitGates?.(settings.limits, this.name, this.totals) ?? []), this.shed];
     }
     this.setServers(specs, fresh);
   }

@@ -36,6 +36,19 @@ describe('loadConfigOrExit', () => {
     assert.equal(r.lines.length, 1);
     assert.match(r.lines[0], /^cannot load the configuration: TypeError: /);
   });
+  it('a rate limit whose store this runtime has not is a config error naming the field: exit 2', async () => {
+    const file = JSON.stringify({
+      servers: [{ url: 'http://127.0.0.1:9' }],
+      rate_limit: { rate: '100/m', store: 'edge' },
+      services: { api: { servers: [{ url: 'http://127.0.0.1:9' }], rate_limit: [{ rate: '1/s' }, { rate: '1/s', store: 'durable_object' }] } },
+    });
+    const r = await run(['--config', 'config.json'], async () => file);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.lines, [
+      'config.json: rate_limit.store: "edge" needs the SWITCHYARD_RATE_LIMIT rate-limit binding (Cloudflare Workers; declared in wrangler.toml [[ratelimits]])',
+      'config.json: services.api.rate_limit[1].store: "durable_object" needs the SWITCHYARD_RATE_LIMITER Durable Object binding (Cloudflare Workers; declared in wrangler.toml)',
+    ]);
+  });
   it('a good file resolves without exiting', async () => {
     const r = await run(['--config', 'c.json'], async () => '{"servers": [{"url": "http://127.0.0.1:9"}]}');
     assert.deepEqual(r, { code: undefined, lines: [] });

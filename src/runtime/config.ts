@@ -2,6 +2,7 @@ import { parseFlags } from '../cli/args.ts';
 import type { Config } from '../config/types.ts';
 import { START_FLAGS, type Flags } from '../config/flags.ts';
 import { resolveConfig, type Resolved } from '../config/load.ts';
+import { rateLimitStoreProblems } from '../traffic/stores.ts';
 
 /** The configuration from a command line, the environment and files: flags parsed, then flags > env > file > defaults. */
 export async function resolveArgv(argv: string[], env: Record<string, string | undefined>, readFile: (path: string) => Promise<string>): Promise<Resolved> {
@@ -14,7 +15,8 @@ export async function resolveArgv(argv: string[], env: Record<string, string | u
 /**
  * Resolves the configuration for an entry, or ends the process: `--help`
  * prints the help (through `print`) and exits 0; bad input writes one line per
- * problem (through `write`) and exits 2. Whatever the input, it never lets an
+ * problem (through `write`) and exits 2, as does a rate limit whose store
+ * this runtime cannot offer (no Workers bindings here). Whatever the input, it never lets an
  * error escape: one that resolving did not foresee is one line, exit 2 too.
  */
 export async function loadConfigOrExit(
@@ -38,6 +40,13 @@ export async function loadConfigOrExit(
   }
   if (!r.ok) {
     for (const line of r.errors) write(line);
+    return exit(2);
+  }
+  // Rate limits only come from the file: a store this runtime has not (edge, durable_object) is its error.
+  const stores = rateLimitStoreProblems(r.config);
+  if (stores.length) {
+    const file = parseFlags(argv, START_FLAGS).values.config ?? env.LB_CONFIG ?? 'config';
+    for (const line of stores) write(`${file}: ${line}`);
     return exit(2);
   }
   return { config: r.config, demo: r.demo };
