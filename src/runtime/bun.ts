@@ -5,6 +5,7 @@ import { fetchTransport } from '../transport/fetch.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
+import type { TlsMaterial } from './tls.ts';
 import type { Runtime, ServeFn } from './types.ts';
 
 interface BunServer {
@@ -17,6 +18,14 @@ interface BunServer {
 type ClientAddress = Pick<BunServer, 'requestIP'>;
 const Bun = (globalThis as unknown as { Bun: { version: string; serve(o: unknown): BunServer } }).Bun;
 
+/** Bun.serve's `tls`: the first certificate is the default, and each of every certificate's names picks it by SNI (the first to claim a name keeps it). */
+function bunTls(material: TlsMaterial): Array<{ cert: string; key: string; serverName?: string }> {
+  const seen = new Set<string>();
+  const byName = material.certificates.flatMap((c) => c.names.filter((n) => !seen.has(n) && seen.add(n)).map((serverName) => ({ cert: c.cert, key: c.key, serverName })));
+  const first = material.certificates[0];
+  return [{ cert: first.cert, key: first.key }, ...byName];
+}
+
 /** Bun's idle timer counts whole seconds up to 255 (0 would turn it off). */
 const idleSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 1000)));
 
@@ -25,6 +34,9 @@ const idleSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 100
  * A keep-alive connection may idle `idleTimeoutMs` (in Bun's coarse steps); Bun's own parser closes a connection
  * whose request head has not arrived within about 10 s, whatever `headerTimeoutMs` says, and keeps no connection
  * count. Bun refuses no body itself: `maxBodyBytes` is the core's (a 413 problem rather than a reset connection).
+ * With `tls` it serves HTTPS, certificates chosen by SNI. Bun's `server.reload` keeps the certificates it started
+ * with, so `reloadTls` starts a second server on the same port (both bound with SO_REUSEPORT) and stops the first
+ * gracefully: its open connections finish what they have in flight.
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -44,22 +56,47 @@ export const serve: ServeFn = async (handler, options) => {
       srv.timeout(req, idle);
     }
   };
-  const server = Bun.serve({
+  const scheme = options.tls ? 'https' : 'http';
+  const start = (port: number, tls: TlsMaterial | undefined) =>
+    Bun.serve({
+      hostname: options.hostname,
+      port,
+      ...(tls ? { tls: bunTls(tls), reusePort: true } : {}),
+      idleTimeout: idle,
+      // Bun's own limit (128 MiB by default) resets the connection; max_body is the core's, answered 413.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      fetch: (req: Request, srv: BunServer) => {
+        if (/^https?:\/\//.test(req.url)) return timed(req, srv, srv);
+        // Bun leaves the URL relative when Host is missing or unusable. Without one (HTTP/1.0),
+        // this server's own address stands in, as nginx does; a malformed one is the client's error.
+        if (req.headers.get('host')) return new Response('Bad Request: invalid Host header\n', { status: 400, headers: { 'content-type': 'text/plain' } });
+        const origin = `${scheme}://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${srv.port}`;
+        return timed(req, srv, { requestIP: () => srv.requestIP(req) }, new Request(new URL(req.url, origin), req));
+      },
+    });
+  let server = start(options.port, options.tls);
+  /** Servers replaced by a reload, finishing their open connections. */
+  const draining = new Set<Promise<void>>();
+  return {
     hostname: options.hostname,
-    port: options.port,
-    idleTimeout: idle,
-    // Bun's own limit (128 MiB by default) resets the connection; max_body is the core's, answered 413.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: (req: Request, srv: BunServer) => {
-      if (/^https?:\/\//.test(req.url)) return timed(req, srv, srv);
-      // Bun leaves the URL relative when Host is missing or unusable. Without one (HTTP/1.0),
-      // this server's own address stands in, as nginx does; a malformed one is the client's error.
-      if (req.headers.get('host')) return new Response('Bad Request: invalid Host header\n', { status: 400, headers: { 'content-type': 'text/plain' } });
-      const origin = `http://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${server.port}`;
-      return timed(req, srv, { requestIP: () => srv.requestIP(req) }, new Request(new URL(req.url, origin), req));
+    port: server.port,
+    close: async () => {
+      await Promise.all([server.stop(false), ...draining]);
     },
-  });
-  return { hostname: options.hostname, port: server.port, close: () => server.stop(false) };
+    ...(options.tls
+      ? {
+          reloadTls: async (material: TlsMaterial) => {
+            const old = server;
+            server = start(old.port, material);
+            const done: Promise<void> = old.stop(false).then(
+              () => void draining.delete(done),
+              () => void draining.delete(done),
+            );
+            draining.add(done);
+          },
+        }
+      : {}),
+  };
 };
 
 export const runtime: Runtime = {

@@ -6,6 +6,7 @@ import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
+import { pickCertificate, type TlsMaterial } from './tls.ts';
 import type { Runtime, Served, ServeFn } from './types.ts';
 
 interface DenoServer {
@@ -40,17 +41,22 @@ interface DenoApi {
   addSignalListener(signal: string, handler: () => void): void;
   stdout: { writeSync(b: Uint8Array): number };
   stderr: { writeSync(b: Uint8Array): number };
-  serve(options: { hostname: string; port: number; onListen?: (addr: { port: number }) => void }, handler: (req: Request, info: unknown) => Response | Promise<Response>): DenoServer;
+  serve(options: { hostname: string; port: number; cert?: string; key?: string; onListen?: (addr: { port: number }) => void }, handler: (req: Request, info: unknown) => Response | Promise<Response>): DenoServer;
   listen(options: { hostname: string; port: number }): DenoListener;
+  listenTls(options: { hostname: string; port: number; cert?: string; key?: string; [resolver: symbol]: unknown }): DenoListener;
   internal?: symbol;
 }
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const encoder = new TextEncoder();
 /** How long an idle connection to a backend stays open for reuse. */
 const UPSTREAM_IDLE_MS = 4_000;
+/** Certificates by server name, per TLS listener: Deno asks once per name a listener sees and keeps the answer. */
+type SniResolver = (serverName: string) => Promise<{ cert: string; key: string }>;
+const internals = Deno.internal
+  ? (Deno as unknown as Record<symbol, { serveHttpOnConnection?: ServeOnConnection; resolverSymbol?: symbol } | undefined>)[Deno.internal]
+  : undefined;
 /** A listener: opened on `port` (0: any free one). */
 type Listen = (port: number) => DenoListener;
-const internals = Deno.internal ? (Deno as unknown as Record<symbol, { serveHttpOnConnection?: ServeOnConnection } | undefined>)[Deno.internal] : undefined;
 
 /**
  * Serves `handler` with Deno's HTTP server; its env is Deno's serve info (`remoteAddr`, as Hono's
@@ -60,23 +66,69 @@ const internals = Deno.internal ? (Deno as unknown as Record<symbol, { serveHttp
  * not arrived within `headerTimeoutMs`, or that has idled `idleTimeoutMs` with nothing in flight
  * since its last response, is closed. Where that machinery is missing, plain Deno.serve serves
  * without those limits.
+ *
+ * With `tls` the listener is Deno.listenTls, certificates chosen by SNI through Deno's own resolver
+ * hook (what its node:tls SNICallback uses; not a public API). Deno keeps a listener's answer per
+ * server name, so `reloadTls` closes the listener and opens another on the same port with the new
+ * certificates (as soon as Deno frees the port, within milliseconds): open connections are served
+ * on; a connection arriving in between is refused (SO_REUSEPORT would close that gap, but Deno allows it only with --unstable-net). Without that machinery,
+ * Deno.serve's `cert`/`key` serve the first certificate only, and cannot be swapped.
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const guarded = guardRequests(handler, { maxBodyBytes: limits.maxBodyBytes });
   const serveOn = internals?.serveHttpOnConnection;
+  const { hostname, tls } = options;
   if (typeof serveOn !== 'function') {
-    const server = Deno.serve({ hostname: options.hostname, port: options.port, onListen: () => {} }, (req, info) => guarded(req, info));
-    return { hostname: options.hostname, port: server.addr.port, close: () => server.shutdown() };
+    const pem = tls ? { cert: tls.certificates[0].cert, key: tls.certificates[0].key } : {};
+    const server = Deno.serve({ hostname, port: options.port, ...pem, onListen: () => {} }, (req, info) => guarded(req, info));
+    return { hostname, port: server.addr.port, close: () => server.shutdown() };
   }
-  const { hostname } = options;
-  return serveWithLimits(serveOn, guarded, (port) => Deno.listen({ hostname, port }), hostname, options.port, limits);
+  if (!tls) return serveWithLimits(serveOn, guarded, (port) => Deno.listen({ hostname, port }), hostname, options.port, limits);
+  const served = serveWithLimits(serveOn, guarded, listenTls(hostname, tls), hostname, options.port, limits);
+  let current = tls;
+  const reloadTls = async (material: TlsMaterial) => {
+    try {
+      await served.swap(listenTls(hostname, material));
+      current = material;
+    } catch (e) {
+      // The port is not ours any more than it was: listen again as before, and say why the new ones were not taken.
+      await served.swap(listenTls(hostname, current));
+      throw e;
+    }
+  };
+  return { ...served, reloadTls };
 };
+
+/** Opens TLS listeners serving `material`: by SNI where Deno's resolver hook exists, else the first certificate. */
+function listenTls(hostname: string, material: TlsMaterial): Listen {
+  const symbol = internals?.resolverSymbol;
+  const first = material.certificates[0];
+  const resolve: SniResolver = async (name) => material.certificates[pickCertificate(material.certificates, name)];
+  const keys = typeof symbol === 'symbol' ? { [symbol]: resolve } : { cert: first.cert, key: first.key };
+  return (port) => Deno.listenTls({ hostname, port, ...keys });
+}
+
+/** How long a listener's port may take to come free after its close (Deno frees it once its pending accept ends). */
+const REOPEN_WITHIN_MS = 2_000;
+
+/** `listen(port)` once the port is free again: a port still in use is tried again, a little later each time, for `REOPEN_WITHIN_MS`. */
+async function reopen(listen: Listen, port: number): Promise<DenoListener> {
+  const t0 = performance.now();
+  for (let waitMs = 0; ; waitMs = Math.min(100, waitMs * 2 || 1)) {
+    try {
+      return listen(port);
+    } catch (e) {
+      if ((e as Error).name !== 'AddrInUse' || performance.now() - t0 > REOPEN_WITHIN_MS) throw e;
+    }
+    await new Promise((r) => setTimeout(r, waitMs));
+  }
+}
 
 const internalError = () => new Response('Internal Server Error', { status: 500 });
 
-function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, listen: Listen, hostname: string, port: number, limits: ListenLimits): Served {
-  const listener = listen(port);
+function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, listen: Listen, hostname: string, port: number, limits: ListenLimits): Served & { swap(next: Listen): Promise<void> } {
+  let listener = listen(port);
   const table = new ConnectionTable(limits);
   const servers = new Set<DenoServer>();
   const sweep = setInterval(() => table.sweep(performance.now()), sweepEveryMs(limits));
@@ -106,28 +158,40 @@ function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, listen: L
     server.finished.then(gone, gone);
   };
 
-  const loop = (async () => {
-    while (!closing) {
+  const acceptFrom = async (l: DenoListener) => {
+    while (!closing && l === listener) {
       let conn: DenoConn;
       try {
-        conn = await listener.accept();
+        conn = await l.accept();
       } catch {
-        if (closing) return;
+        if (closing || l !== listener) return;
         // Out of descriptors or a connection reset before it was accepted: keep listening.
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
       accept(conn);
     }
-  })();
+  };
+  const loops = [acceptFrom(listener)];
 
   return {
     hostname,
     port: listener.addr.port,
+    swap: async (next) => {
+      const old = listener;
+      const at = old.addr.port;
+      try {
+        old.close();
+      } catch {
+        // Already closed by a swap that failed half way.
+      }
+      listener = await reopen(next, at);
+      loops.push(acceptFrom(listener));
+    },
     close: async () => {
       closing = true;
       listener.close();
-      await loop;
+      await Promise.all(loops);
       // As Deno.serve's shutdown: no new connections, in-flight requests finish.
       await Promise.all([...servers].map((s) => s.shutdown().catch(() => {})));
       clearInterval(sweep);
@@ -155,4 +219,5 @@ export const runtime: Runtime = {
     Deno.addSignalListener('SIGINT', () => handler('SIGINT'));
     Deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
   },
+  onReloadSignal: (handler) => Deno.addSignalListener('SIGHUP', handler),
 };

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 import type { Runtime } from './types.ts';
 
-export const nodeProcess: Pick<Runtime, 'argv' | 'env' | 'readFile' | 'stdout' | 'stderr' | 'exit' | 'onStopSignal'> = {
+export const nodeProcess: Pick<Runtime, 'argv' | 'env' | 'readFile' | 'stdout' | 'stderr' | 'exit' | 'onStopSignal' | 'onReloadSignal'> = {
   argv: process.argv.slice(2),
   env: process.env,
   readFile: (path) => readFile(path, 'utf8'),
@@ -14,4 +14,5 @@ export const nodeProcess: Pick<Runtime, 'argv' | 'env' | 'readFile' | 'stdout' |
     process.on('SIGINT', () => handler('SIGINT'));
     process.on('SIGTERM', () => handler('SIGTERM'));
   },
+  onReloadSignal: (handler) => void process.on('SIGHUP', handler),
 };

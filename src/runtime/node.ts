@@ -2,6 +2,8 @@
 import { serve as nodeServe } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import process from 'node:process';
 import { guardRequests } from '../core/request-guards.ts';
@@ -9,28 +11,37 @@ import { undiciTransport } from '../transport/undici.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
-import type { Runtime, ServeFn } from './types.ts';
+import { pickCertificate, withScheme, type TlsMaterial } from './tls.ts';
+import type { FetchHandler, Runtime, ServeFn } from './types.ts';
 
 /**
  * Serves `handler` with node:http; its env is @hono/node-server's `{incoming, outgoing}`. Port 0 picks a free port.
  * node:http applies the limits itself: a request head must arrive within `headerTimeoutMs` (checked every
  * `sweepEveryMs`), a keep-alive connection may idle `idleTimeoutMs`, connections past `maxConnections` are
  * closed as they arrive; the body has no overall deadline (an upload takes as long as it takes).
+ * With `tls`, node:https serves: the TLS handshake too must finish within `headerTimeoutMs`, a client's server
+ * name picks its certificate (SNICallback), and `reloadTls` swaps them for new connections (setSecureContext).
  */
 export const serve: ServeFn = (handler, options) =>
   new Promise((resolve, reject) => {
     const limits = options.limits ?? DEFAULT_LIMITS;
-    const fetch = guardRequests(handler, { maxBodyBytes: limits.maxBodyBytes });
+    const scheme = options.tls ? 'https' : 'http';
+    // The listener says the scheme: an absolute-form target (`GET http://x/` over TLS) does not.
+    const own: FetchHandler = (req, env) => handler(withScheme(req, scheme), env);
+    const fetch = guardRequests(own, { maxBodyBytes: limits.maxBodyBytes });
+    const tls = options.tls ? secureContexts(options.tls) : undefined;
     const serverOptions = {
       headersTimeout: limits.headerTimeoutMs,
       requestTimeout: 0,
       keepAliveTimeout: limits.idleTimeoutMs,
       connectionsCheckingInterval: sweepEveryMs(limits),
+      ...(tls ? { ...tls.defaults(), handshakeTimeout: limits.headerTimeoutMs, SNICallback: tls.sni } : {}),
     };
-    const server = nodeServe({ fetch, hostname: options.hostname, port: options.port, serverOptions }, (info: AddressInfo) => {
+    const server = nodeServe({ fetch, hostname: options.hostname, port: options.port, serverOptions, ...(tls ? { createServer: createHttpsServer } : {}) }, (info: AddressInfo) => {
       resolve({
         hostname: options.hostname,
         port: info.port,
+        ...(tls ? { reloadTls: async (material: TlsMaterial) => tls.reload(material, server as unknown as { setSecureContext(o: object): void }) } : {}),
         close: () =>
           new Promise<void>((done) => {
             const s = server as Server;
@@ -42,6 +53,23 @@ export const serve: ServeFn = (handler, options) =>
     server.maxConnections = limits.maxConnections;
     server.once('error', reject);
   });
+
+/** The certificates of one listener: the default's options, the SNI lookup, and a swap for new connections. */
+function secureContexts(initial: TlsMaterial) {
+  let material = initial;
+  let contexts: SecureContext[] = material.certificates.map((c) => createSecureContext({ cert: c.cert, key: c.key }));
+  const first = () => ({ cert: material.certificates[0].cert, key: material.certificates[0].key });
+  return {
+    defaults: first,
+    sni: (serverName: string, done: (err: Error | null, ctx?: SecureContext) => void) => done(null, contexts[pickCertificate(material.certificates, serverName)]),
+    reload: (next: TlsMaterial, server: { setSecureContext(o: object): void }) => {
+      const made = next.certificates.map((c) => createSecureContext({ cert: c.cert, key: c.key }));
+      material = next;
+      contexts = made;
+      server.setSecureContext(first());
+    },
+  };
+}
 
 export const runtime: Runtime = {
   ...nodeProcess,

@@ -12,12 +12,14 @@ import type { StateStore } from '../storage/types.ts';
 import { loadConfigOrExit } from './config.ts';
 import { dashboardFromFile } from './dashboard.ts';
 import type { Config } from '../config/types.ts';
-import type { Runtime, Served } from './types.ts';
+import { hstsValue, httpsRedirect, loadTls, withHsts, type TlsMaterial } from './tls.ts';
+import type { FetchHandler, Runtime, Served } from './types.ts';
 
 export async function runBalancer(d: Runtime): Promise<void> {
   const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit, d.stdout);
   const config = loaded.config;
   const log = createLogger(config.logLevel, d.stdout);
+  const material = config.tls ? await certificatesOrExit(config, d, log) : undefined;
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
   if (demo) config.servers = demo.servers;
 
@@ -34,14 +36,29 @@ export async function runBalancer(d: Runtime): Promise<void> {
   const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile) });
 
   let server: Served;
+  let redirect: Served | undefined;
+  const appFetch: FetchHandler = (req, env) => app.fetch(req, env);
+  const handler = config.tls?.hsts ? withHsts(appFetch, hstsValue(config.tls.hsts)) : appFetch;
+  const redirectPort = config.tls?.redirectHttpPort;
   try {
-    server = await d.serve((req, env) => app.fetch(req, env), { hostname: config.host, port: config.port, limits: config.listen });
+    server = await d.serve(handler, { hostname: config.host, port: config.port, limits: config.listen, tls: material });
   } catch (e) {
     d.stderr(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
     await demo?.close();
     return d.exit(1);
   }
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${server.port}`;
+  if (redirectPort) {
+    try {
+      redirect = await d.serve(httpsRedirect(server.port, config.host), { hostname: config.host, port: redirectPort, limits: config.listen });
+    } catch (e) {
+      d.stderr(`cannot listen on ${config.host}:${redirectPort} (load_balancer.ssl.redirect_http_port): ${(e as Error).message}`);
+      await server.close();
+      await demo?.close();
+      return d.exit(1);
+    }
+  }
+  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `${material ? 'https' : 'http'}://${hostInUrl}:${server.port}`;
   d.stdout(
     [
       `switchyard listening on ${base} (${d.name}, ${summary(config)})`,
@@ -49,6 +66,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
       `  stats:     ${base}${config.admin.prefix}/stats`,
       `  metrics:   ${base}${config.admin.prefix}/metrics`,
       `  health:    ${base}/health`,
+      ...(redirect ? [`  redirect:  http://${hostInUrl}:${redirect.port} → ${base}`] : []),
       ...config.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
       ...config.services.flatMap((svc) => svc.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''} [${svc.name}]`)),
     ].join('\n'),
@@ -62,6 +80,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     onError: (e) => log.error('health round failed', { error: String(e) }),
   });
+  if (config.tls) onReload(config, d, log, server);
   d.onStopSignal(async (signal) => {
     if (stopping) return;
     stopping = true;
@@ -69,10 +88,42 @@ export async function runBalancer(d: Runtime): Promise<void> {
     timer.stop();
     const force = setTimeout(() => d.exit(0), 10_000);
     (force as { unref?: () => void }).unref?.();
-    await server.close();
+    await Promise.all([server.close(), redirect?.close()]);
     await transport.close?.();
     await demo?.close();
     d.exit(0);
+  });
+}
+
+type Log = ReturnType<typeof createLogger>;
+
+/** The listener's certificates, read and checked; a missing, unreadable or mismatched file ends the process (2), naming it. */
+async function certificatesOrExit(config: Config, d: Runtime, log: Log): Promise<TlsMaterial> {
+  const loaded = await loadTls(config.tls!, d.readFile, new Date());
+  if (!loaded.ok) {
+    for (const line of loaded.errors) d.stderr(line);
+    return d.exit(2);
+  }
+  for (const line of loaded.warnings) log.warn(line);
+  return loaded.material;
+}
+
+/**
+ * SIGHUP reads the certificates again and serves new connections with them; open connections keep theirs.
+ * Files that fail the start checks are refused (logged) and the running certificates stay.
+ */
+function onReload(config: Config, d: Runtime, log: Log, server: Served): void {
+  let queue = Promise.resolve();
+  const reload = async () => {
+    if (!server.reloadTls) return log.warn('SIGHUP: this runtime cannot swap certificates on a running listener; restart to serve new ones');
+    const loaded = await loadTls(config.tls!, d.readFile, new Date());
+    if (!loaded.ok) return log.error('SIGHUP: certificates not reloaded; the running ones stay', { errors: loaded.errors });
+    for (const line of loaded.warnings) log.warn(line);
+    await server.reloadTls(loaded.material);
+    log.info('certificates reloaded', { serials: loaded.material.certificates.map((c) => c.serial) });
+  };
+  d.onReloadSignal(() => {
+    queue = queue.then(reload).catch((e) => log.error('SIGHUP: certificates not reloaded; the running ones stay', { error: String(e) }));
   });
 }
 

@@ -4,6 +4,25 @@ import type { Hmac } from '../core/types.ts';
 import type { Digest } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
 
+/** One certificate as a listener serves it. */
+export interface LoadedCertificate {
+  /** The chain, PEM. */
+  cert: string;
+  /** The private key, PEM. */
+  key: string;
+  /** What it is valid for: its subjectAltName DNS names and IP addresses (else its CN), lower case; `*.x` for wildcards. */
+  names: string[];
+  /** Its serial number (hex), for the log. */
+  serial: string;
+  /** When it stops being valid. */
+  notAfter: Date;
+}
+
+/** The certificates of a listener, read at one moment; the first is the default. */
+export interface TlsMaterial {
+  certificates: LoadedCertificate[];
+}
+
 /** A fetch handler as a runtime's server calls it; `env` is that runtime's own (its connection info). */
 export type FetchHandler = (request: Request, env: unknown) => Response | Promise<Response>;
 
@@ -12,10 +31,16 @@ export interface Served {
   hostname: string;
   port: number;
   close(): Promise<void>;
+  /** Serves new connections with these certificates from now on; open connections keep theirs. Absent where the runtime cannot. */
+  reloadTls?(material: TlsMaterial): Promise<void>;
 }
 
-/** Serves a handler on a runtime; port 0 picks a free port; `limits` (defaults when absent) bound client connections. */
-export type ServeFn = (handler: FetchHandler, options: { hostname: string; port: number; limits?: ListenLimits }) => Promise<Served>;
+/**
+ * Serves a handler on a runtime; port 0 picks a free port; `limits` (defaults when absent) bound client connections;
+ * with `tls` it serves HTTPS (the first certificate by default, the others by SNI where the runtime can) and the
+ * handler sees `https:` request URLs.
+ */
+export type ServeFn = (handler: FetchHandler, options: { hostname: string; port: number; limits?: ListenLimits; tls?: TlsMaterial }) => Promise<Served>;
 
 /**
  * Everything that differs between the runtimes a balancer process runs on
@@ -42,4 +67,6 @@ export interface Runtime {
   exit(code: number): never;
   /** Calls `handler` on SIGINT and SIGTERM. */
   onStopSignal(handler: (signal: string) => void): void;
+  /** Calls `handler` on SIGHUP (installed only when there is something to reload: until then SIGHUP ends the process). */
+  onReloadSignal(handler: () => void): void;
 }

@@ -75,7 +75,7 @@ export function startEntry(runtime: RuntimeName, args: string[], env: Record<str
     }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = /listening on (https?:\/\/[^\s]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         const url = m[1];
