@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { runToExit, startEntry, type Running, type RuntimeName } from './conformance/harness.ts';
 import { waitFor } from './fixtures/wait.ts';
 
@@ -187,6 +187,21 @@ for (const runtime of RUNTIMES) {
       assert.equal(echo.headers['x-forwarded-proto'], 'https');
       assert.equal(r.cn, 'localhost');
       assert.equal(r.serial, serialOf(join(certs, 'server.pem')));
+    });
+
+    it('forwards X-Forwarded-Proto: https for an absolute-form target that says http', async () => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: lb.port, ca, servername: 'localhost' });
+      let raw = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d) => (raw += d));
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      socket.once('secureConnect', () => socket.write('GET http://localhost/absolute HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+      socket.setTimeout(20_000, () => socket.destroy());
+      await closed;
+      assert.match(raw, /^HTTP\/1\.1 200/);
+      const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n/, '').replace(/\r\n0\r\n\r\n$/, '')) as { path: string; headers: Record<string, string> };
+      assert.equal(echo.path, '/absolute');
+      assert.equal(echo.headers['x-forwarded-proto'], 'https');
     });
 
     it('sends HSTS on proxied and admin responses', async () => {

@@ -6,7 +6,7 @@ import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
-import { pickCertificate, type TlsMaterial } from './tls.ts';
+import { pickCertificate, withScheme, type TlsMaterial } from './tls.ts';
 import type { Runtime, Served, ServeFn } from './types.ts';
 
 interface DenoServer {
@@ -76,9 +76,11 @@ type Listen = (port: number) => DenoListener;
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const guarded = guardRequests(handler, { maxBodyBytes: limits.maxBodyBytes });
-  const serveOn = internals?.serveHttpOnConnection;
   const { hostname, tls } = options;
+  const scheme = tls ? 'https' : 'http';
+  // The listener says the scheme: Deno takes an absolute-form target's (`GET http://x/` over TLS) as it is.
+  const guarded = guardRequests<unknown>((req, info) => handler(withScheme(req, scheme), info), { maxBodyBytes: limits.maxBodyBytes });
+  const serveOn = internals?.serveHttpOnConnection;
   if (typeof serveOn !== 'function') {
     const pem = tls ? { cert: tls.certificates[0].cert, key: tls.certificates[0].key } : {};
     const server = Deno.serve({ hostname, port: options.port, ...pem, onListen: () => {} }, (req, info) => guarded(req, info));
