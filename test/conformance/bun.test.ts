@@ -6,6 +6,7 @@ import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
+import { runRateLimitConformance } from './rate-limit-suite.ts';
 
 runConformance('bun', processStarter('bun'));
 runServicesConformance('bun', processStarter('bun'));
@@ -25,3 +26,4 @@ runConnectionsConformance('bun', processStarter('bun'), {
 runAdminInputConformance('bun', processStarter('bun'));
 runShedConformance('bun', processStarter('bun'));
 runQueueConformance('bun', processStarter('bun'));
+runRateLimitConformance('bun', processStarter('bun'));

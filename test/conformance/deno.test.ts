@@ -6,6 +6,7 @@ import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
+import { runRateLimitConformance } from './rate-limit-suite.ts';
 
 runConformance('deno', processStarter('deno'), {
   skip: { gzipPassthrough: "Deno's fetch always decodes gzip/br bodies; the balancer drops Content-Encoding so the body is never corrupt" },
@@ -19,3 +20,4 @@ runConnectionsConformance('deno', processStarter('deno'), {
 runAdminInputConformance('deno', processStarter('deno'));
 runShedConformance('deno', processStarter('deno'));
 runQueueConformance('deno', processStarter('deno'));
+runRateLimitConformance('deno', processStarter('deno'));

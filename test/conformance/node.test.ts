@@ -6,6 +6,7 @@ import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
+import { runRateLimitConformance } from './rate-limit-suite.ts';
 
 runConformance('node', processStarter('node'));
 runServicesConformance('node', processStarter('node'));
@@ -15,3 +16,4 @@ runConnectionsConformance('node', processStarter('node'));
 runAdminInputConformance('node', processStarter('node'));
 runShedConformance('node', processStarter('node'));
 runQueueConformance('node', processStarter('node'));
+runRateLimitConformance('node', processStarter('node'));

@@ -7,6 +7,7 @@ import { runServicesConformance } from './services-suite.ts';
 import { runShedConformance } from './shed-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
+import { runRateLimitConformance } from './rate-limit-suite.ts';
 
 /**
  * The Worker in workerd. With `cronEveryMs`, the scheduled handler is fired that
@@ -60,3 +61,4 @@ runConnectionsConformance('workerd', workerd(), {
 });
 runAdminInputConformance('workerd', workerd(), { storage: 'durable_object' });
 runQueueConformance('workerd', workerd(), { config: { storage: 'durable_object' }, skip: { clientAbort: skip?.clientAbort } });
+runRateLimitConformance('workerd', workerd(), { config: { storage: 'durable_object' }, skip: { clientAbort: skip?.clientAbort, midBody: "Miniflare's entry worker does not cancel the Worker's response stream when the client goes mid-body, so the balancer never learns there that the request is done" } });
