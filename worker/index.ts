@@ -14,6 +14,7 @@ import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
+import { rateLimitStoreProblems } from '../src/traffic/stores.ts';
 import { edgeStore, loadEdgeConfig, rateLimitBindings, stateObject, type Env } from './env.ts';
 import { counterReporter, REPORT_EVERY_MS } from './reporter.ts';
 
@@ -48,6 +49,10 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     if (e instanceof StoreUnavailableError) return { errors: [`storage: ${e.message}`] };
     throw e;
   }
+  const limits = rateLimitBindings(env);
+  // A rate limit whose store needs a binding this Worker lacks is a config error, as a bad value is.
+  const unavailable = rateLimitStoreProblems(config, limits);
+  if (unavailable.length) return { errors: unavailable.map((line) => `${env.SWITCHYARD_CONFIG ? 'SWITCHYARD_CONFIG' : 'KV config'}: ${line}`) };
   const log = createLogger(config.logLevel);
   const { app, balancer } = createApp({
     config,
@@ -60,7 +65,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     clientIp: (c) => getConnInfo(c).remote.address ?? '',
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
-    rateLimitBindings: rateLimitBindings(env),
+    rateLimitBindings: limits,
     ...(env.ASSETS ? { dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html') } : {}),
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'

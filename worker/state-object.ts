@@ -7,7 +7,7 @@ import type { StateDocuments, StateKey, VersionedKey } from '../src/storage/type
 import { fetchTransport } from '../src/transport/fetch.ts';
 import { alarmAt } from '../src/health/schedule.ts';
 
-import { loadEdgeConfig, type CounterDelta, type Env, type FleetStats } from './env.ts';
+import { loadEdgeConfig, rateLimitBindings, type CounterDelta, type Env, type FleetStats } from './env.ts';
 
 const EMPTY: FleetStats = { total: 0, successful: 0, failed: 0, servers: {}, reports: 0, updated_at: 0 };
 
@@ -30,6 +30,8 @@ export class SwitchyardState extends DurableObject<Env> {
             hmac: nodeHmac,
             snapshotTtlMs: 0,
             log: createLogger(r.config.logLevel),
+            // Its rounds answer no requests, but a limit's store is built with the balancer.
+            rateLimitBindings: rateLimitBindings(this.env),
           })
         : undefined,
     );
