@@ -211,6 +211,12 @@ describe('rate limits and concurrency caps through the app', () => {
     assert.match(JSON.stringify(await twice.json()), /\[1\]\.rate_limit\.name: names \[0\]\.rate_limit too/);
   });
 
+  it("the gateway's traffic (PREFIX/v1/proxy/NAME/...) passes the top level's limits too", async () => {
+    const { app } = make({ services: { web: { servers: [{ url: a.url }] } }, rate_limit: { rate: '1/m', burst: 2 } });
+    assert.deepEqual(await statuses(app, 3, '/api/v1/proxy/web/echo'), [200, 200, 429]);
+    assert.equal(a.hits.total, 2);
+  });
+
   it('a scope without limits has no gates', () => {
     const { balancer } = make({ services: { web: { servers: [{ url: a.url }] } }, routes: [{ name: 'all', service: 'web' }] });
     assert.equal(balancer.routes[0].gates.length, 0);

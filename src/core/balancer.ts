@@ -9,6 +9,7 @@ import type { Digest } from '../policies/types.ts';
 import { compileRoutes, type CompiledRoute } from '../routing/table.ts';
 import type { StateStore } from '../storage/types.ts';
 import type { Transport } from '../transport/types.ts';
+import { admitThen } from '../traffic/admit.ts';
 import { LimitCounters } from '../traffic/counters.ts';
 import { limitGates, type LimitDeps } from '../traffic/gates.ts';
 import { limitsReport } from '../traffic/report.ts';
@@ -266,7 +267,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     },
     fetchService(name, request, info, path) {
       const svc = services.get(name);
-      return svc ? ready(info).then(() => svc.fetch(request, info, path)) : undefined;
+      if (!svc) return undefined;
+      // The gateway's traffic passes the top level's limits too (it skips routing, not the balancer).
+      const go = (i: RequestInfo) => svc.fetch(request, i, path);
+      return ready(info).then(() => (globalGates.length ? admitThen(globalGates, request, info, now(), go) : go(info)));
     },
     tick,
     nextCheckAt: () =>
