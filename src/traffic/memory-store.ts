@@ -16,6 +16,8 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   /** Keys held now (never more than `maxKeys`). */
   readonly size: number;
   readonly maxKeys: number;
+  /** Synchronous: no microtask per request. */
+  take(limit: RateLimitConfig, key: string, now: number): RateVerdict;
 }
 
 /**
