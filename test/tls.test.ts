@@ -294,3 +294,23 @@ for (const runtime of RUNTIMES) {
     });
   });
 }
+
+describe('certificates from flags and env', { skip: SKIP }, () => {
+  for (const [runtime, how] of [
+    ['node', 'flags'],
+    ['deno', 'env'],
+  ] as const) {
+    it(`${runtime} serves HTTPS with the certificate named by ${how === 'flags' ? '--cert/--key' : 'LB_TLS_CERT/LB_TLS_KEY'}`, async () => {
+      const cert = join(certs, 'server.pem');
+      const key = join(certs, 'server.key');
+      const args = ['--port', '0', '--backend', 'http://127.0.0.1:9', ...(how === 'flags' ? ['--cert', cert, '--key', key] : [])];
+      const lb = await startEntry(runtime, args, how === 'env' ? { LB_TLS_CERT: cert, LB_TLS_KEY: key } : {});
+      try {
+        const r = await get(lb.port, '/health', readFileSync(join(certs, 'ca.pem')));
+        assert.equal(r.serial, serialOf(cert));
+      } finally {
+        await lb.stop();
+      }
+    });
+  }
+});
