@@ -165,7 +165,8 @@ export class Service {
 
   /** Proxies a request to this service's servers (once its gates let it through); `path` replaces the request's path and query when given. */
   fetch(request: Request, info: RequestInfo, path?: string): Promise<Response> {
-    if (!this.gates.length) return this.proxy(request, info, path);
+    // Only the shed gate, and nothing to shed: the plain path, nothing allocated.
+    if (!this.gates.length || (this.gates.length === 1 && !(this.shed.percent() > 0))) return this.proxy(request, info, path);
     return admitThen(this.gates, request, info, this.deps.now(), (i) => this.proxy(request, i, path));
   }
 
