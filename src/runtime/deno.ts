@@ -72,7 +72,9 @@ type Listen = (port: number) => DenoListener;
  * server name, so `reloadTls` closes the listener and opens another on the same port with the new
  * certificates (as soon as Deno frees the port, within milliseconds): open connections are served
  * on; a connection arriving in between is refused (SO_REUSEPORT would close that gap, but Deno allows it only with --unstable-net). Without that machinery,
- * Deno.serve's `cert`/`key` serve the first certificate only, and cannot be swapped.
+ * Deno.serve's `cert`/`key` serve the first certificate only, and cannot be swapped. A TLS client
+ * that never sends its handshake keeps its socket until it goes away: Deno 2.9.5 neither times the
+ * handshake out nor closes a TLS socket mid-handshake (header_timeout closes the rest).
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
