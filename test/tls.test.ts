@@ -193,7 +193,7 @@ for (const runtime of RUNTIMES) {
       const socket = tlsConnect({ host: '127.0.0.1', port: lb.port, ca, servername: 'localhost' });
       let raw = '';
       socket.setEncoding('utf8');
-      socket.on('data', (d) => (raw += d));
+      socket.on('data', (d: string) => (raw += d));
       const closed = new Promise<void>((r) => socket.once('close', () => r()));
       socket.once('secureConnect', () => socket.write('GET http://localhost/absolute HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
       socket.setTimeout(20_000, () => socket.destroy());
