@@ -125,6 +125,7 @@ export async function runProxyBench(opts: ProxyBenchOptions, print: (line: strin
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', killAllNow);
+  const startedAt = new Date().toISOString();
   try {
     const pinning = pin();
     const gen = loadGenerator();
@@ -184,7 +185,8 @@ export async function runProxyBench(opts: ProxyBenchOptions, print: (line: strin
         `One machine on loopback: compare ratios within a run; differences under ~10% are noise.`,
     );
     const meta = {
-      started_at: new Date().toISOString(),
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
       quick: opts.quick,
       settings: { seconds: opts.seconds, rounds: opts.rounds, warmup_seconds: opts.warmupSeconds, deno_warmup_seconds: 2 * opts.warmupSeconds, connections: opts.connections },
       machine: { cpus: osCpus().length, pinning: pinning.note, load_generator: gen.name, backends: backends.note },
