@@ -42,6 +42,8 @@ export interface Platform {
   runRound?: () => Promise<BalancerRound>;
   /** The dashboard page, `src/dashboard/public/dashboard.html` as the entry serves it (none: 404). */
   dashboard?: () => Promise<Response>;
+  /** The OpenAPI document, `src/dashboard/public/openapi.json` (paths relative to the admin prefix) as the entry reads it (none: 404). */
+  openApi?: () => Promise<Record<string, unknown>>;
   /** What rate limits with store `edge` or `durable_object` count in (Workers bindings); none elsewhere. */
   rateLimitBindings?: RateLimitBindings;
 }
@@ -128,6 +130,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
       extraStats: platform.extraStats,
       runRound: platform.runRound,
       dashboard: platform.dashboard,
+      openApi: platform.openApi,
       prefix,
       corsOrigins: config.corsOrigins,
     }),

@@ -66,7 +66,16 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
     rateLimitBindings: limits,
-    ...(env.ASSETS ? { dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html') } : {}),
+    ...(env.ASSETS
+      ? {
+          dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html'),
+          openApi: async () => {
+            const res = await env.ASSETS!.fetch('http://assets.local/openapi.json');
+            if (!res.ok) throw new Error(`the openapi.json asset answered ${res.status}`);
+            return (await res.json()) as Record<string, unknown>;
+          },
+        }
+      : {}),
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.
     ...(config.storage === 'durable_object'
       ? {

@@ -4,7 +4,10 @@ import { testConfig } from '../../test/fixtures/config.ts';
 import { createApp } from '../app.ts';
 import { undiciTransport } from '../transport/undici.ts';
 import { docsPage } from './docs.ts';
-import { openApi } from './openapi.ts';
+import { bodySchemas } from '../../scripts/build-assets.ts';
+import { openApi as openApiOf } from './openapi.ts';
+
+const openApi = (prefix: string) => openApiOf(prefix, bodySchemas());
 
 describe('OpenAPI', () => {
   it('documents every admin route the app serves, under the admin prefix', () => {

@@ -1,7 +1,5 @@
 import { VERSION } from '../version.ts';
-// The JSON Schemas of the valibot schemas that validate the bodies, generated at build time
-// (scripts/build-assets.ts; a test fails when they are stale) so the Worker ships no converter.
-import { BODY_SCHEMAS } from './schemas.gen.ts';
+import { withPrefix } from './openapi-prefix.ts';
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const json = (ref: unknown, description: string) => ({ description, content: { 'application/json': { schema: ref } } });
@@ -43,10 +41,13 @@ function serverPaths(base: string, params: unknown[]): Record<string, unknown> {
 }
 
 /**
- * The OpenAPI 3.1 document for every admin route under `prefix`. Request
- * bodies come from the same valibot schemas that validate them.
+ * The OpenAPI 3.1 document for every admin route, paths relative to the
+ * admin prefix. `bodySchemas`: the JSON Schemas of the valibot schemas that
+ * validate the request bodies (by name: NewServer, Service, ...). Generated
+ * into a static file at build time (scripts/build-assets.ts), which every
+ * runtime serves, so no runtime ships this code or a schema converter.
  */
-export function openApi(prefix: string): Record<string, unknown> {
+export function openApiDocument(bodySchemas: Record<string, Record<string, unknown>>): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     '/stats': { get: { summary: 'Totals, every service with its servers, the routes with their hits, recent events', responses: ok('`servers` (the default service’s, keyed host:port), `services`, `routes`, totals over every service.') } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
@@ -99,7 +100,7 @@ export function openApi(prefix: string): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        ...BODY_SCHEMAS,
+        ...bodySchemas,
         Problem: {
           type: 'object',
           description: 'RFC 9457 problem details.',
@@ -116,6 +117,11 @@ export function openApi(prefix: string): Record<string, unknown> {
         Server: { type: 'object', description: 'One server: id, url, weight, status, counters, latency percentiles, health, circuit.', additionalProperties: true },
       },
     },
-    paths: Object.fromEntries(Object.entries(paths).map(([path, op]) => [`${prefix}${path}`, op])),
+    paths,
   };
+}
+
+/** The document for the admin API under `prefix`. */
+export function openApi(prefix: string, bodySchemas: Record<string, Record<string, unknown>>): Record<string, unknown> {
+  return withPrefix(openApiDocument(bodySchemas), prefix);
 }

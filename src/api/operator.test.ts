@@ -10,6 +10,8 @@ import { createLogger } from '../core/log.ts';
 import type { TestEnv as ConnEnv } from '../../test/fixtures/app.ts';
 import { undiciTransport } from '../transport/undici.ts';
 
+import { openApiDoc } from '../../test/fixtures/openapi.ts';
+
 const transport = undiciTransport();
 const local: ConnEnv = { clientIp: '127.0.0.1' };
 
@@ -18,6 +20,7 @@ function make(config: Config, lines?: string[]) {
     config,
     transport,
     hmac: nodeHmac,
+    openApi: openApiDoc,
     clientIp: (c) => (c.env as ConnEnv).clientIp,
     ...(lines ? { log: createLogger('info', (l) => lines.push(l)) } : {}),
   }).app;

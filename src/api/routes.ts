@@ -10,7 +10,7 @@ import { refuseCrossSiteWrites, requireWriteAccess } from './auth.ts';
 import { limitAdminBody, problem } from './body.ts';
 import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
-import { openApi } from './openapi.ts';
+import { withPrefix } from './openapi-prefix.ts';
 import { serverRoutes } from './servers.ts';
 import { serviceRoutes } from './services.ts';
 import { v1Routes } from './v1.ts';
@@ -32,6 +32,8 @@ export interface ApiOptions {
   runRound?: () => Promise<BalancerRound>;
   /** The dashboard page (each entry serves the generated file its own way). */
   dashboard?: () => Promise<Response>;
+  /** The OpenAPI document, paths relative to the prefix (each entry serves the generated file its own way); none: 404. */
+  openApi?: () => Promise<Record<string, unknown>>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -70,14 +72,33 @@ export function apiRoutes(options: ApiOptions): Hono {
     c.body(await renderMetrics(balancer), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   );
 
-  const doc = openApi(options.prefix ?? '/api');
-  api.get('/openapi.json', (c) => c.json(doc));
+  // Read once; a failed read is tried again on the next request.
+  let doc: Promise<Record<string, unknown>> | undefined;
+  const document = () => {
+    const load = options.openApi;
+    if (!load) return undefined;
+    doc ??= load()
+      .then((d) => withPrefix(d, options.prefix ?? '/api'))
+      .catch((e) => {
+        doc = undefined;
+        throw e;
+      });
+    return doc;
+  };
+  const noDocument = (c: Context) => problem(c, 404, 'not-found', 'Not found', 'This instance serves no API description.');
+  api.get('/openapi.json', async (c) => {
+    const d = document();
+    return d ? c.json(await d) : noDocument(c);
+  });
   api.get('/dashboard', async (c) =>
     options.dashboard
       ? options.dashboard()
       : problem(c, 404, 'not-found', 'Not found', 'This instance serves no dashboard.'),
   );
-  api.get('/docs', (c) => c.html(docsPage(doc as Parameters<typeof docsPage>[0])));
+  api.get('/docs', async (c) => {
+    const d = document();
+    return d ? c.html(docsPage((await d) as Parameters<typeof docsPage>[0])) : noDocument(c);
+  });
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));
 

@@ -1,5 +1,6 @@
-/** The generated dashboard page (npm run build:assets), read once from beside the sources. */
+/** The generated admin assets (npm run build:assets), read once from beside the sources. */
 const FILE = new URL('../dashboard/public/dashboard.html', import.meta.url);
+const OPENAPI_FILE = new URL('../dashboard/public/openapi.json', import.meta.url);
 
 /** Serves the dashboard file through `readFile`; a failed read is retried on the next request. */
 export function dashboardFromFile(readFile: (path: string) => Promise<string>): () => Promise<Response> {
@@ -11,4 +12,9 @@ export function dashboardFromFile(readFile: (path: string) => Promise<string>): 
     });
     return new Response(await page, { headers: { 'content-type': 'text/html; charset=UTF-8' } });
   };
+}
+
+/** Reads the OpenAPI document through `readFile` (the admin routes keep it; a failed read is tried again). */
+export function openApiFromFile(readFile: (path: string) => Promise<string>): () => Promise<Record<string, unknown>> {
+  return async () => JSON.parse(await readFile(decodeURIComponent(OPENAPI_FILE.pathname))) as Record<string, unknown>;
 }

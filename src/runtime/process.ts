@@ -10,7 +10,7 @@ import { startHealthTimer } from '../health/timer.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
 import { loadConfigOrExit } from './config.ts';
-import { dashboardFromFile } from './dashboard.ts';
+import { dashboardFromFile, openApiFromFile } from './dashboard.ts';
 import type { Config } from '../config/types.ts';
 import { hstsValue, httpsRedirect, loadTls, withHsts, type TlsMaterial } from './tls.ts';
 import type { FetchHandler, Runtime, Served } from './types.ts';
@@ -33,7 +33,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     store = createStore('memory');
   }
   const transport = d.transport();
-  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile) });
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile) });
 
   let server: Served;
   let redirect: Served | undefined;
