@@ -34,10 +34,11 @@ const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 
 export async function generate(): Promise<Record<string, string>> {
   const client = (await transform(read('src/dashboard/client.js'), { minify: true, target: 'es2020' })).code;
+  const traffic = (await transform(read('src/dashboard/traffic.js'), { minify: true, target: 'es2020' })).code;
   const uplotJs = read('node_modules/uplot/dist/uPlot.iife.min.js');
   const uplotCss = read('node_modules/uplot/dist/uPlot.min.css');
   return {
-    [DASHBOARD_FILE]: dashboardPage({ uplotJs, uplotCss, clientJs: client.trim() }),
+    [DASHBOARD_FILE]: dashboardPage({ uplotJs, uplotCss, clientJs: client.trim(), trafficJs: traffic.trim() }),
     [OPENAPI_FILE]: `${JSON.stringify(openApiDocument(bodySchemas()))}\n`,
   };
 }

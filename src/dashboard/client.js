@@ -220,7 +220,7 @@
       if (input.value !== row.rendered) input.value = row.rendered;
       row.submitted = false;
     }
-    [v.active_connections, v.requests, v.errors, `${v.avg_response_time_ms} ms`, `${v.p99_ms} ms`].forEach((x, i) => text(row.nums[i], x));
+    [v.max_conns > 0 ? `${v.active_connections} / ${v.max_conns}` : v.active_connections, v.requests, v.errors, `${v.avg_response_time_ms} ms`, `${v.p99_ms} ms`].forEach((x, i) => text(row.nums[i], x));
   }
   /**
    * Renders `servers` (stats' server objects, in display order) into a table body, keeping
@@ -494,6 +494,7 @@
     kpi('uptime', `${s.uptime}s`);
     renderServices(services, plain);
     renderRoutes(s.routes ?? []);
+    window.switchyardTraffic?.(s, { api, el, text, toast, refresh }); // traffic.js: limits, queues, shedding
     record(services);
     drawCharts(services);
     renderEvents(s.events, !plain);

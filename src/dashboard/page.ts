@@ -1,8 +1,9 @@
-/** What the page inlines: uPlot (script and styles) and the minified dashboard client. */
+/** What the page inlines: uPlot (script and styles), the minified dashboard client and its traffic-control card. */
 export interface PageParts {
   uplotJs: string;
   uplotCss: string;
   clientJs: string;
+  trafficJs: string;
 }
 
 const CSS = `
@@ -41,7 +42,12 @@ input{padding:.3rem;border:1px solid #d1d5db;border-radius:6px}.add-errors{color
 #routes thead{display:none}#routes tr{display:grid;grid-template-columns:auto 1fr auto;gap:.2rem .5rem;padding:.45rem 0;border-bottom:1px solid #e5e7eb}
 #routes td{border:0;padding:0;white-space:normal}#routes td.idx{grid-area:1/1}#routes td.name{grid-area:1/2}#routes td.hits{grid-area:1/3}#routes td.hits::after{content:" hits";color:#6b7280}
 #routes td.when,#routes td.to,#routes td.fallback{grid-column:1/-1}#routes td.fallback::before{content:"fallback ";color:#6b7280}#routes td.fallback.none{display:none}#routes td.to::before{content:"to ";color:#6b7280}#routes td.to:has(.split)::before{content:"split by weight";display:block}
-.split{grid-template-columns:auto 1fr}}`;
+.split{grid-template-columns:auto 1fr}}
+#traffic-card h3{font-size:.85rem;margin:.7rem 0 .3rem;color:#374151}#traffic-card h3:first-of-type{margin-top:0}.traffic td.bad{color:#b91c1c;font-weight:600}.traffic th.num{text-align:right}
+.traffic .qbar{display:inline-block;width:3.5rem;height:.55rem;margin-left:.45rem;vertical-align:middle}.traffic input.shed-percent{width:4.5em}.traffic .shed-control{align-items:center}
+@media (max-width:600px){.traffic thead{display:none}.traffic tr{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.15rem .75rem;padding:.45rem 0;border-bottom:1px solid #e5e7eb}
+.traffic td{border:0;padding:0;white-space:normal;text-align:left}.traffic td.head{grid-column:1/-1}.traffic td[data-label]::before{content:attr(data-label) ": ";color:#6b7280;font-weight:400}.traffic td.none{display:none}
+.traffic td.shed-control{grid-column:1/-1}}`;
 
 /**
  * One service's card: its name and totals (shown once there is more than the
@@ -63,11 +69,21 @@ function serviceCard(isDefault: boolean): string {
 }
 
 /**
+ * The traffic-control card (filled by traffic.js): the limits, and each service's queue and
+ * shedding. Hidden until the stats show a limit, a server cap, a queue used or load shed.
+ */
+const TRAFFIC_CARD = `<section class="card wide" id="traffic-card" hidden><h2>Traffic control</h2>
+<div id="limits-part" hidden><h3>Limits</h3><div class="scroll"><table id="limits" class="traffic"><thead><tr>
+<th>limit</th><th>kind</th><th>scope</th><th>per</th><th>setting</th><th>store</th><th class="num">allowed</th><th class="num">refused</th></tr></thead><tbody></tbody></table></div></div>
+<div id="queues-part" hidden><h3>Queues and load shedding, per service</h3><div class="scroll"><table id="queues" class="traffic"><thead><tr>
+<th>service</th><th class="num">waiting</th><th class="num">low priority</th><th class="num">queued</th><th class="num">timed out</th><th class="num">queue full</th><th class="num">wait avg / max</th><th class="num">timeout</th><th>shedding</th><th class="num">shed</th><th>set shedding</th></tr></thead><tbody></tbody></table></div></div></section>`;
+
+/**
  * The dashboard page: one self-contained HTML document (no CDN). It talks to
  * the API it is served under (`PREFIX/dashboard` → `PREFIX/stats`, ...), so
  * one generated file serves every prefix and every runtime.
  */
-export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): string {
+export function dashboardPage({ uplotJs, uplotCss, clientJs, trafficJs }: PageParts): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Switchyard dashboard</title><style>${uplotCss}${CSS}</style></head>
 <body>
@@ -89,6 +105,7 @@ export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): strin
 <div id="services">${serviceCard(true)}</div>
 <section class="card wide" id="routes-card" hidden><h2>Routes</h2><div class="scroll"><table id="routes"><thead><tr>
 <th>#</th><th>route</th><th>when</th><th>to</th><th>fallback</th><th>hits</th></tr></thead><tbody></tbody></table></div></section>
+${TRAFFIC_CARD}
 <div id="chart-for" class="wide chart-for" hidden><label>Charts for service <select id="chart-service" aria-label="service the charts show"></select></label></div>
 <section class="card"><h2>Request distribution</h2><div id="chart-distribution" class="chart"></div></section>
 <section class="card"><h2>Response times (avg)</h2><div id="chart-times" class="chart"></div></section>
@@ -100,5 +117,5 @@ export function dashboardPage({ uplotJs, uplotCss, clientJs }: PageParts): strin
 Writes ask for the admin token when one is needed and keep it for this browser session only.</section>
 </main><div id="toasts" aria-live="polite"></div>
 <template id="service-card">${serviceCard(false)}</template>
-<script>${uplotJs}</script><script>${clientJs}</script></body></html>`;
+<script>${uplotJs}</script><script>${trafficJs}</script><script>${clientJs}</script></body></html>`;
 }
