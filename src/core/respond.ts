@@ -5,7 +5,6 @@ import type { Outcome } from './attempt.ts';
 import type { Exchange } from './exchange.ts';
 import { downstreamHeaders, isBodyless } from './forward.ts';
 import { noServer, problemResponse, queueFull, queueRetryAfterS, queueTimeout, upstreamFailed } from './problems.ts';
-import type { BackendRuntime } from './records.ts';
 import type { RetryDecision } from './retry.ts';
 import type { Totals } from './stats.ts';
 import { mustIssue, newSessionId, stickyCookie, type SessionTable, type StickyTokens } from './sticky.ts';
@@ -122,18 +121,23 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     finish(d, x, res.status, backend.id, body.byteLength);
     return new Response(body as unknown as BodyInit, init);
   }
-  return new Response(track(body, record, (bytes) => finish(d, x, res.status, backend.id, bytes)), init);
+  return new Response(
+    track(body, (bytes) => {
+      record.leave();
+      finish(d, x, res.status, backend.id, bytes);
+    }),
+    init,
+  );
 }
 
-/** Wraps a body so the backend leaves flight (and `done` runs) when the body ends, fails or is cancelled. */
-function track(body: ReadableStream<Uint8Array>, record: BackendRuntime, done: (bytes: number) => void): ReadableStream<Uint8Array> {
+/** Wraps a body so `done` runs once, with the bytes that went through, when the body ends, fails or is cancelled. */
+function track(body: ReadableStream<Uint8Array>, done: (bytes: number) => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let open = true;
   let bytes = 0;
   const close = () => {
     if (open) {
       open = false;
-      record.leave();
       done(bytes);
     }
   };
