@@ -49,7 +49,7 @@ function serverPaths(base: string, params: unknown[]): Record<string, unknown> {
  */
 export function openApiDocument(bodySchemas: Record<string, Record<string, unknown>>): Record<string, unknown> {
   const paths: Record<string, unknown> = {
-    '/stats': { get: { summary: 'Totals, every service with its servers, the routes with their hits, recent events', responses: ok('`servers` (the default service’s, keyed host:port), `services`, `routes`, totals over every service.') } },
+    '/stats': { get: { summary: 'Totals, every service with its servers, the routes with their hits, the limits with their refusals, recent events', responses: ok('`servers` (the default service’s, keyed host:port), `services` (each with its `queue` and shedding: `shed_percent`, `shed_percent_source`, `shed`), `routes`, `rate_limits` and `concurrency_limits` (each with its scope, store, how exact it is, allowed and refused), totals over every service.') } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
     '/health': { get: { summary: 'Liveness of the balancer: status, uptime, version', responses: ok('Healthy.') } },
     ...serverPaths('/servers', []),
