@@ -3,6 +3,7 @@
  * sets for every service, and what each service may set for itself.
  */
 import * as v from 'valibot';
+import { compressionPoolEntries } from './compression-schema.ts';
 import { trafficPoolEntries } from './traffic-schema.ts';
 import { bytes, duration, expectedStatus, hashKey, integer, isRegex, objectOnly, percent, positiveDuration, section } from './fields.ts';
 
@@ -91,10 +92,11 @@ export const poolEntries = {
   retries: v.optional(integer(0, 10)),
   replay_buffer: v.optional(bytes),
   ...trafficPoolEntries,
+  ...compressionPoolEntries,
 };
 
 /** The object-valued pool settings: a service that sets some of their fields inherits the rest. */
-export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash'] as const;
+export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash', 'compression'] as const;
 
 const poolSchema = v.strictObject(poolEntries);
 

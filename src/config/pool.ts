@@ -1,4 +1,5 @@
 import { canonicalAlgorithm } from '../policies/registry.ts';
+import { compressionSettings } from './compression-schema.ts';
 import { POOL_SECTIONS } from './pool-schema.ts';
 import type { ServiceInput } from './schema.ts';
 import { serverSpec } from './server.ts';
@@ -97,6 +98,7 @@ export function poolSettings(p: ServiceInput): PoolSettings {
     queue: { maxQueue: p.max_queue ?? 100, timeoutMs: p.queue_timeout ?? 10_000 },
     shedPercent: p.shed_percent ?? 0,
     priority: p.priority ? { header: p.priority.header.toLowerCase(), low: p.priority.low } : null,
+    compression: compressionSettings(p),
     limits: NO_LIMITS,
   };
 }

@@ -5,6 +5,7 @@ import type { StoreName } from '../storage/registry.ts';
 import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
 import type { TlsConfig } from './tls-schema.ts';
+import type { CompressionConfig } from './compression-schema.ts';
 import type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits } from '../traffic/config.ts';
 
 export type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits };
@@ -108,6 +109,8 @@ export interface PoolSettings {
   shedPercent: number;
   /** Requests whose `header` holds one of the `low` values are low priority: shed first, queued behind the rest. Null: every request is alike. */
   priority: { header: string; low: string[] } | null;
+  /** Which responses are compressed for clients (`compression`); null when off. */
+  compression: CompressionConfig | null;
   /** The service's own rate limits and concurrency cap (a service's `rate_limit`, `max_concurrent`; never inherited). */
   limits: TrafficLimits;
 }
