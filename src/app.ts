@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { Digest } from './policies/types.ts';
 import type { Hmac } from './core/types.ts';
+import type { Compress } from './core/compress.ts';
 import { refuseForeignHosts } from './api/auth.ts';
 import { apiRoutes } from './api/routes.ts';
 import { createBalancer, type Balancer, type BalancerRound } from './core/balancer.ts';
@@ -46,6 +47,8 @@ export interface Platform {
   openApi?: () => Promise<Record<string, unknown>>;
   /** What rate limits with store `edge` or `durable_object` count in (Workers bindings); none elsewhere. */
   rateLimitBindings?: RateLimitBindings;
+  /** Compressing streams that flush every chunk, for `compression` (Node, Bun and Deno: node:zlib); none: responses are never compressed (Workers: Cloudflare's edge compresses). */
+  compress?: Compress;
 }
 
 /**
@@ -70,6 +73,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
     hmac: platform.hmac,
     snapshotTtlMs: platform.snapshotTtlMs,
     rateLimitBindings: platform.rateLimitBindings,
+    compress: platform.compress,
   });
   // The normalised URL of each request whose path the client spelled otherwise (set in `fetch` below):
   // Hono routes by it, and the balancer gets the request at it. The request object itself stays the

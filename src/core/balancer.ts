@@ -20,6 +20,7 @@ import { limitNameProblems } from '../config/traffic-schema.ts';
 import type { InputProblem } from '../config/issues.ts';
 import type { RouteConfig } from '../routing/route-config.ts';
 import { accessLine } from './access-log.ts';
+import type { Compress } from './compress.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { statusReport, type StatusReport } from './report.ts';
 import type { RequestDone } from './respond.ts';
@@ -48,6 +49,8 @@ export interface BalancerDeps {
   snapshotTtlMs?: number;
   /** What rate limits with store `edge` or `durable_object` count in (from the Workers entry). */
   rateLimitBindings?: RateLimitBindings;
+  /** The runtime's compressing streams, for `compression` (from the Node, Bun and Deno entries; none: never compressed). */
+  compress?: Compress;
 }
 
 /** One health-check round over every service: what changed and each service's records after it. */
@@ -147,6 +150,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     random,
     digest: deps.digest,
     hmac: deps.hmac,
+    compress: deps.compress,
     probe: deps.probe,
     stickySecret: secret.value,
     health: (name: string) => state.healthOf(name),

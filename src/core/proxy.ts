@@ -4,6 +4,7 @@ import { isLowPriority } from '../traffic/priority.ts';
 import type { Offer, WaitQueue } from '../traffic/queue.ts';
 import { attempt, type Outcome } from './attempt.ts';
 import { BodyTooLargeError, prepareBody, type PreparedBody } from './body.ts';
+import { compressionRules, type Compress } from './compress.ts';
 import type { RetryBudget } from './budget.ts';
 import type { Exchange } from './exchange.ts';
 import { upstreamHeaders } from './forward.ts';
@@ -47,6 +48,8 @@ export interface ProxyDeps {
   tokens: () => StickyTokens | undefined;
   /** The service's queue for requests that find every server they could use at its max_conns (outlives the proxy). */
   queue: WaitQueue<Backend>;
+  /** The runtime's compressing streams, for `config.compression` (none: never compressed). */
+  compress?: Compress;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +62,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo, path?: string) => Promise<Response> {
   const { config, now, queue } = d;
-  const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies };
+  const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies, compression: config.compression && d.compress ? compressionRules(config.compression) : null };
   // A place frees whenever a request leaves flight; the servers may have changed (this proxy is new): offer both to the queue.
   d.records.onLeave = () => {
     if (queue.length) queue.wake(hasRoom);

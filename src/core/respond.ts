@@ -2,6 +2,7 @@ import type { PoolSettings } from '../config/types.ts';
 import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import { discardBody } from '../transport/types.ts';
 import type { Outcome } from './attempt.ts';
+import { addVary, compressedHeaders, planCompression, type Compress, type CompressionRules } from './compress.ts';
 import type { Exchange } from './exchange.ts';
 import { downstreamHeaders, isBodyless } from './forward.ts';
 import { noServer, problemResponse, queueFull, queueRetryAfterS, queueTimeout, upstreamFailed } from './problems.ts';
@@ -40,6 +41,10 @@ export interface RespondDeps {
   describeUnavailable: () => string;
   /** Called once per request when its response is complete (body sent, failed or cancelled). */
   onDone?: (entry: RequestDone) => void;
+  /** The service's `compression`, compiled; null when off. */
+  compression: CompressionRules | null;
+  /** The runtime's compressing streams (none: responses are never compressed). */
+  compress?: Compress;
 }
 
 /** What the served-by header says: `host:port` for the default service, `SERVICE/host:port` for another. */
@@ -107,8 +112,9 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     const nowS = Math.floor(t / 1000);
     if (mustIssue(x.sticky, token, nowS, sticky.ttlMs)) out.append('set-cookie', stickyCookie(sticky, { token, sid, issuedAt: nowS }));
   }
-  const init = { status: res.status, statusText: res.statusText, headers: out };
   const body = res.body;
+  const compressor = d.compression && d.compress ? compressorFor(d.compression, d.compress, x.request, res, out) : undefined;
+  const init = { status: res.status, statusText: res.statusText, headers: out };
   if (isBodyless(x.request.method, res.status) || !body) {
     record.leave();
     discardBody(body);
@@ -116,18 +122,50 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     return new Response(null, init);
   }
   if (body instanceof Uint8Array) {
-    // A small body the transport already read: no stream plumbing.
+    // A small body the transport already read: it leaves flight now, and needs stream plumbing only to be compressed.
     record.leave();
+    if (compressor) return new Response(track(whole(body).pipeThrough(compressor), (bytes) => finish(d, x, res.status, backend.id, bytes)), init);
     finish(d, x, res.status, backend.id, body.byteLength);
     return new Response(body as unknown as BodyInit, init);
   }
+  // Compressed, the tracker counts what the client receives, and the body leaves flight when the compressor's last bytes are out.
   return new Response(
-    track(body, (bytes) => {
+    track(compressor ? body.pipeThrough(compressor) : body, (bytes) => {
       record.leave();
       finish(d, x, res.status, backend.id, bytes);
     }),
     init,
   );
+}
+
+/**
+ * The stream to compress a response's body through, its headers (`out`) made
+ * to say so; undefined when it is sent as it is (with `Vary: Accept-Encoding`
+ * when another client's could have been compressed).
+ */
+function compressorFor(rules: CompressionRules, compress: Compress, request: Request, res: Extract<Outcome, { kind: 'response' }>['response'], out: Headers): TransformStream<Uint8Array, Uint8Array> | undefined {
+  const plan = planCompression(rules, {
+    method: request.method,
+    acceptEncoding: request.headers.get('accept-encoding'),
+    status: res.status,
+    // As the backend sent them: a body a decoding transport decoded was the backend's to encode, and is not compressed again.
+    headers: res.headers,
+    ...(res.body instanceof Uint8Array ? { bodyBytes: res.body.byteLength } : {}),
+  });
+  const stream = plan.encoding && res.body ? compress(plan.encoding) : undefined;
+  if (stream) compressedHeaders(out, plan.encoding!);
+  else if (plan.vary) addVary(out);
+  return stream;
+}
+
+/** A body read whole, as a stream of one chunk. */
+function whole(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 /** Wraps a body so `done` runs once, with the bytes that went through, when the body ends, fails or is cancelled. */

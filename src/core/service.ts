@@ -12,6 +12,7 @@ import type { Gate } from '../traffic/types.ts';
 import { RetryBudget } from './budget.ts';
 import { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
+import type { Compress } from './compress.ts';
 import { backendFromSpec, createPool, type Pool } from './pool.ts';
 import { createProxy } from './proxy.ts';
 import { RuntimeTable } from './records.ts';
@@ -46,6 +47,8 @@ export interface ServiceDeps {
   limitGates?: (limits: TrafficLimits, service: string, totals: Totals) => Gate[];
   /** The service's run-time `shed_percent` from the services document; undefined: its settings'. */
   shedOverride?: (service: string) => number | undefined;
+  /** The runtime's compressing streams (none: `compression` is ignored). */
+  compress?: Compress;
 }
 
 /**
@@ -157,6 +160,7 @@ export class Service {
       sessions: this.sessions,
       onDone: this.deps.onDone,
       queue: this.queue,
+      compress: this.deps.compress,
     });
   }
 

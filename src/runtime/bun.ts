@@ -2,6 +2,7 @@
 import { getConnInfo } from 'hono/bun';
 import { guardRequests } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
+import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
@@ -108,4 +109,5 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
+  compress: zlibCompress,
 };

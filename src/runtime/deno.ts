@@ -4,6 +4,7 @@ import type { ListenLimits } from '../config/types.ts';
 import { ENV_VARS } from '../config/load.ts';
 import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
+import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
 import { pickCertificate, withScheme, type TlsMaterial } from './tls.ts';
@@ -216,6 +217,7 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
+  compress: zlibCompress,
   stdout: (line) => void Deno.stdout.writeSync(encoder.encode(`${line}\n`)),
   stderr: (line) => void Deno.stderr.writeSync(encoder.encode(`${line}\n`)),
   exit: (code) => Deno.exit(code),

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import process from 'node:process';
 import { guardRequests } from '../core/request-guards.ts';
 import { undiciTransport } from '../transport/undici.ts';
+import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
@@ -80,4 +81,5 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
+  compress: zlibCompress,
 };

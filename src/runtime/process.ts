@@ -33,7 +33,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     store = createStore('memory');
   }
   const transport = d.transport();
-  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile) });
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, compress: d.compress, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile) });
 
   let server: Served;
   let redirect: Served | undefined;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ListenLimits } from '../config/types.ts';
+import type { Compress } from '../core/compress.ts';
 import type { Hmac } from '../core/types.ts';
 import type { Digest } from '../policies/types.ts';
 import type { Transport } from '../transport/types.ts';
@@ -62,6 +63,8 @@ export interface Runtime {
   digest: Digest;
   /** HMAC-SHA-256 for sticky-session tokens. */
   hmac: Hmac;
+  /** Compressing streams that flush every chunk, for `compression`. */
+  compress: Compress;
   stdout(line: string): void;
   stderr(line: string): void;
   exit(code: number): never;
