@@ -304,6 +304,20 @@ export function runCompressionConformance(name: string, start: Starter, options:
       assert.ok(!hasVary(png.headers));
     });
 
+    it('metrics count the compressed bodies and their bytes before and after, by encoding', async () => {
+      const metrics = async () => {
+        const text = (await get(`${lb.url}/api/metrics`)).body.toString();
+        const value = (name: string, encoding: string) => Number(new RegExp(`^${name}\\{encoding="${encoding}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+        return { responses: value('switchyard_compressed_responses_total', 'gzip'), bytesIn: value('switchyard_compression_in_bytes_total', 'gzip'), bytesOut: value('switchyard_compression_out_bytes_total', 'gzip') };
+      };
+      const before = await metrics();
+      const r = await get(`${lb.url}/text?n=100000`, { 'accept-encoding': 'gzip' });
+      const after = await metrics();
+      assert.equal(after.responses - before.responses, 1);
+      assert.equal(after.bytesIn - before.bytesIn, 100_000);
+      assert.equal(after.bytesOut - before.bytesOut, r.raw.length);
+    });
+
     it("Accept-Encoding joins the backend's own Vary once", async () => {
       const r = await get(`${lb.url}/text?n=5000&vary=Origin`, { 'accept-encoding': 'gzip' });
       assert.equal(r.headers.vary, 'Origin, Accept-Encoding');

@@ -1,5 +1,6 @@
 import type { Balancer } from '../core/balancer.ts';
 import { LATENCY_BUCKETS_S } from '../core/stats.ts';
+import { CONTENT_CODINGS } from '../config/compression-schema.ts';
 
 /** Escapes a label value for the Prometheus text format. */
 const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -10,7 +11,8 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').repl
  * histogram, in-flight, up, circuit state, health transitions, sticky
  * sessions; requests per route; the balancer's own answers and retries;
  * requests shed per service; each service's queue (length, timeouts, wait);
- * each rate limit's and concurrency cap's counts.
+ * each rate limit's and concurrency cap's counts; compressed bodies and
+ * their bytes before and after, by encoding.
  */
 export async function renderMetrics(balancer: Balancer): Promise<string> {
   const report = await balancer.status();
@@ -83,6 +85,12 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   }
   family('switchyard_retries_total', 'counter', 'Extra attempts made on other servers.');
   out.push(`switchyard_retries_total ${balancer.totals.retries}`);
+  family('switchyard_compressed_responses_total', 'counter', 'Response bodies compressed for the client (compression), by encoding.');
+  for (const e of CONTENT_CODINGS) out.push(`switchyard_compressed_responses_total{encoding="${e}"} ${balancer.totals.compressed.get(e)?.responses ?? 0}`);
+  family('switchyard_compression_in_bytes_total', 'counter', 'Bytes of those bodies as the servers sent them, by encoding.');
+  for (const e of CONTENT_CODINGS) out.push(`switchyard_compression_in_bytes_total{encoding="${e}"} ${balancer.totals.compressed.get(e)?.bytesIn ?? 0}`);
+  family('switchyard_compression_out_bytes_total', 'counter', 'Bytes of those bodies as the clients received them, by encoding.');
+  for (const e of CONTENT_CODINGS) out.push(`switchyard_compression_out_bytes_total{encoding="${e}"} ${balancer.totals.compressed.get(e)?.bytesOut ?? 0}`);
   family('switchyard_healthy_servers', 'gauge', 'Servers healthy and not draining, by service.');
   for (const svc of Object.values(report.services)) out.push(`switchyard_healthy_servers{service="${label(svc.name)}"} ${svc.healthy_servers}`);
   family('switchyard_uptime_seconds', 'gauge', 'Seconds since this instance started.');

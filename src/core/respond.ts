@@ -113,7 +113,7 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     if (mustIssue(x.sticky, token, nowS, sticky.ttlMs)) out.append('set-cookie', stickyCookie(sticky, { token, sid, issuedAt: nowS }));
   }
   const body = res.body;
-  const compressor = d.compression && d.compress ? compressorFor(d.compression, d.compress, x.request, res, out) : undefined;
+  const compressor = d.compression && d.compress ? compressorFor(d.compression, d.compress, x.request, res, out, d.totals) : undefined;
   const init = { status: res.status, statusText: res.statusText, headers: out };
   if (isBodyless(x.request.method, res.status) || !body) {
     record.leave();
@@ -124,26 +124,32 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
   if (body instanceof Uint8Array) {
     // A small body the transport already read: it leaves flight now, and needs stream plumbing only to be compressed.
     record.leave();
-    if (compressor) return new Response(track(whole(body).pipeThrough(compressor), (bytes) => finish(d, x, res.status, backend.id, bytes)), init);
+    if (compressor) return new Response(track(compressor.pipe(whole(body)), (bytes) => finish(d, x, res.status, backend.id, compressor.done(bytes))), init);
     finish(d, x, res.status, backend.id, body.byteLength);
     return new Response(body as unknown as BodyInit, init);
   }
   // Compressed, the tracker counts what the client receives, and the body leaves flight when the compressor's last bytes are out.
   return new Response(
-    track(compressor ? body.pipeThrough(compressor) : body, (bytes) => {
+    track(compressor ? compressor.pipe(body) : body, (bytes) => {
       record.leave();
-      finish(d, x, res.status, backend.id, bytes);
+      finish(d, x, res.status, backend.id, compressor ? compressor.done(bytes) : bytes);
     }),
     init,
   );
 }
 
+/** A body's compression: `pipe` sends the body through it; `done`, given the bytes the client received, counts both sides into the totals once and hands them back. */
+interface BodyCompressor {
+  pipe(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  done(bytesOut: number): number;
+}
+
 /**
- * The stream to compress a response's body through, its headers (`out`) made
- * to say so; undefined when it is sent as it is (with `Vary: Accept-Encoding`
- * when another client's could have been compressed).
+ * How a response's body is compressed, its headers (`out`) made to say so;
+ * undefined when it is sent as it is (with `Vary: Accept-Encoding` when
+ * another client's could have been compressed).
  */
-function compressorFor(rules: CompressionRules, compress: Compress, request: Request, res: Extract<Outcome, { kind: 'response' }>['response'], out: Headers): TransformStream<Uint8Array, Uint8Array> | undefined {
+function compressorFor(rules: CompressionRules, compress: Compress, request: Request, res: Extract<Outcome, { kind: 'response' }>['response'], out: Headers, totals: Totals): BodyCompressor | undefined {
   const plan = planCompression(rules, {
     method: request.method,
     acceptEncoding: request.headers.get('accept-encoding'),
@@ -152,10 +158,27 @@ function compressorFor(rules: CompressionRules, compress: Compress, request: Req
     headers: res.headers,
     ...(res.body instanceof Uint8Array ? { bodyBytes: res.body.byteLength } : {}),
   });
-  const stream = plan.encoding && res.body ? compress(plan.encoding) : undefined;
-  if (stream) compressedHeaders(out, plan.encoding!);
-  else if (plan.vary) addVary(out);
-  return stream;
+  const encoding = plan.encoding;
+  const stream = encoding && res.body ? compress(encoding) : undefined;
+  if (!stream) {
+    if (plan.vary) addVary(out);
+    return undefined;
+  }
+  compressedHeaders(out, encoding!);
+  let bytesIn = 0;
+  const counted = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytesIn += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return {
+    pipe: (body) => body.pipeThrough(counted).pipeThrough(stream),
+    done: (bytesOut) => {
+      totals.compressedBody(encoding!, bytesIn, bytesOut);
+      return bytesOut;
+    },
+  };
 }
 
 /** A body read whole, as a stream of one chunk. */

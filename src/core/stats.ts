@@ -69,6 +69,8 @@ export class Totals {
   retries = 0;
   /** Answers the balancer made itself, by status (404, 502, 503, 504). */
   readonly generated = new Map<number, number>();
+  /** Bodies compressed for the client, by encoding: how many, the bytes that went in and came out. */
+  readonly compressed = new Map<string, { responses: number; bytesIn: number; bytesOut: number }>();
   private buckets = new Uint32Array(11);
   private bucketSecond = new Float64Array(11);
   private readonly parent: Totals | undefined;
@@ -87,6 +89,16 @@ export class Totals {
   answered(status: number): void {
     this.generated.set(status, (this.generated.get(status) ?? 0) + 1);
     this.parent?.answered(status);
+  }
+
+  /** Counts a compressed body once it has ended (or was cut short): `bytesIn` from the backend, `bytesOut` to the client. */
+  compressedBody(encoding: string, bytesIn: number, bytesOut: number): void {
+    const c = this.compressed.get(encoding) ?? { responses: 0, bytesIn: 0, bytesOut: 0 };
+    c.responses++;
+    c.bytesIn += bytesIn;
+    c.bytesOut += bytesOut;
+    this.compressed.set(encoding, c);
+    this.parent?.compressedBody(encoding, bytesIn, bytesOut);
   }
 
   count(ok: boolean, now: number): void {
