@@ -12,6 +12,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server, type Serv
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
+import { waitFor } from './fixtures/wait.ts';
 import type { Running } from './conformance/harness.ts';
 import type { Starter } from './conformance/suite.ts';
 
@@ -143,6 +144,7 @@ function streamed(url: string, acceptEncoding: string) {
       waiter = undefined;
     }
   };
+  let abort = () => {};
   const head = new Promise<IncomingHttpHeaders>((resolve, reject) => {
     const req = request(url, { headers: { 'accept-encoding': acceptEncoding } }, (res) => {
       const coding = res.headers['content-encoding'];
@@ -157,11 +159,15 @@ function streamed(url: string, acceptEncoding: string) {
       out.on('error', (e: Error) => (failed = e));
       resolve(res.headers);
     });
+    req.on('error', (e) => (failed ??= e));
     req.on('error', reject);
+    abort = () => req.destroy();
     req.end();
   });
   return {
     head,
+    /** Goes away mid-body (the connection is closed). */
+    abort: () => abort(),
     text: () => text,
     until(want: string, timeoutMs = 15_000): Promise<void> {
       if (failed) return Promise.reject(failed);
@@ -245,6 +251,21 @@ export function runCompressionConformance(name: string, start: Starter, options:
         assert.equal(c.text(), 'line 0\nline 1\nline 2\nline 3\n');
       });
     }
+
+    it('a client that goes away mid-stream frees its place: the server leaves flight', async () => {
+      const c = streamed(`${lb.url}/stream?id=gone`, 'gzip');
+      assert.equal((await c.head)['content-encoding'], 'gzip');
+      await c.until('line 0\n');
+      const inFlight = async () => {
+        const stats = JSON.parse((await get(`${lb.url}/api/stats`)).body.toString()) as { servers: Record<string, { active_connections: number }> };
+        return Object.values(stats.servers)[0].active_connections;
+      };
+      assert.equal(await inFlight(), 1);
+      c.abort();
+      await waitFor('the server leaves flight', inFlight, (n) => n === 0, 10_000);
+      // And the balancer serves on.
+      assert.ok((await get(`${lb.url}/text?n=5000`, { 'accept-encoding': 'br' })).body.equals(textOf(5000)));
+    });
 
     it('a server-sent event stream passes uncompressed, each event when it is sent', async () => {
       const c = streamed(`${lb.url}/stream?id=sse&type=text/event-stream`, 'gzip, br');
