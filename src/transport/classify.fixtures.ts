@@ -145,3 +145,51 @@ export const CAPTURED: readonly CapturedError[] = [
   { runtime: 'workerd', scenario: 'timeout', stage: 'request',
     error: { ctor: 'DOMException', name: 'TimeoutError', message: 'The operation was aborted due to timeout', code: 23, retryable: true } },
 ];
+
+/**
+ * TLS handshake failures, captured the same way against node:https servers on
+ * 127.0.0.1 with certificates made by openssl 3.0 (a private CA and what it
+ * signed), from the clients that reach https:// backends with their own
+ * settings: undici on Node, Bun's fetch, Deno's fetch (each as its transport
+ * calls it). Every one surfaced at `request`, before any byte of it was sent.
+ * - untrusted: a certificate signed by a CA the client was not given.
+ * - self-signed: a self-signed certificate, no CA given.
+ * - wrong-name: the CA given, the certificate for api.internal, the URL's host 127.0.0.1.
+ * - expired: the CA given, the certificate a day past its end.
+ * - not-tls: a plain HTTP server on an https:// URL.
+ */
+export type TlsScenario = 'untrusted' | 'self-signed' | 'wrong-name' | 'expired' | 'not-tls';
+
+export interface CapturedTlsError {
+  runtime: 'node-undici' | 'bun' | 'deno';
+  scenario: TlsScenario;
+  error: ErrorShape & { reason?: string; host?: string; library?: string };
+}
+
+export const CAPTURED_TLS: readonly CapturedTlsError[] = [
+  { runtime: 'node-undici', scenario: 'untrusted', error: { ctor: 'Error', name: 'Error', message: 'unable to verify the first certificate', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } },
+  { runtime: 'node-undici', scenario: 'self-signed', error: { ctor: 'Error', name: 'Error', message: 'self-signed certificate', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' } },
+  { runtime: 'node-undici', scenario: 'wrong-name',
+    error: { ctor: 'Error', name: 'Error', message: "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: ", code: 'ERR_TLS_CERT_ALTNAME_INVALID', reason: "IP: 127.0.0.1 is not in the cert's list: ", host: '127.0.0.1' } },
+  { runtime: 'node-undici', scenario: 'expired', error: { ctor: 'Error', name: 'Error', message: 'certificate has expired', code: 'CERT_HAS_EXPIRED' } },
+  { runtime: 'node-undici', scenario: 'not-tls',
+    error: { ctor: 'Error', name: 'Error', message: '809CA4ED497F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n', library: 'SSL routines', reason: 'wrong version number', code: 'ERR_SSL_WRONG_VERSION_NUMBER' } },
+  // Bun 1.4.5: one TypeError with a string code, as for the other failures.
+  { runtime: 'bun', scenario: 'untrusted', error: { ctor: 'TypeError', name: 'TypeError', message: 'unable to verify the first certificate', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', path: 'https://127.0.0.1:37773/', errno: 0 } },
+  { runtime: 'bun', scenario: 'self-signed', error: { ctor: 'TypeError', name: 'TypeError', message: 'self signed certificate', code: 'DEPTH_ZERO_SELF_SIGNED_CERT', path: 'https://127.0.0.1:38197/', errno: 0 } },
+  { runtime: 'bun', scenario: 'wrong-name',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'ERR_TLS_CERT_ALTNAME_INVALID fetching "https://127.0.0.1:43767/". For more information, pass `verbose: true` in the second argument to fetch()', code: 'ERR_TLS_CERT_ALTNAME_INVALID', path: 'https://127.0.0.1:43767/', errno: 0 } },
+  { runtime: 'bun', scenario: 'expired', error: { ctor: 'TypeError', name: 'TypeError', message: 'certificate has expired', code: 'CERT_HAS_EXPIRED', path: 'https://127.0.0.1:42977/', errno: 0 } },
+  { runtime: 'bun', scenario: 'not-tls', error: { ctor: 'TypeError', name: 'TypeError', message: 'EPROTO: The TLS handshake failed. Does the server speak TLS on this port?', code: 'EPROTO', path: 'https://127.0.0.1:35679/', errno: 0 } },
+  // Deno 2.9.5: "fetch failed" around rustls' words, no codes.
+  { runtime: 'deno', scenario: 'untrusted',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'fetch failed', cause: { ctor: 'Error', name: 'Error', message: 'error sending request for url (https://127.0.0.1:37773/): client error (Connect): invalid peer certificate: UnknownIssuer' } } },
+  { runtime: 'deno', scenario: 'self-signed',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'fetch failed', cause: { ctor: 'Error', name: 'Error', message: 'error sending request for url (https://127.0.0.1:38197/): client error (Connect): invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))' } } },
+  { runtime: 'deno', scenario: 'wrong-name',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'fetch failed', cause: { ctor: 'Error', name: 'Error', message: 'error sending request for url (https://127.0.0.1:43767/): client error (Connect): invalid peer certificate: certificate not valid for name "127.0.0.1"; certificate is only valid for DnsName("api.internal")' } } },
+  { runtime: 'deno', scenario: 'expired',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'fetch failed', cause: { ctor: 'Error', name: 'Error', message: 'error sending request for url (https://127.0.0.1:42977/): client error (Connect): invalid peer certificate: Expired' } } },
+  { runtime: 'deno', scenario: 'not-tls',
+    error: { ctor: 'TypeError', name: 'TypeError', message: 'fetch failed', cause: { ctor: 'Error', name: 'Error', message: 'error sending request for url (https://127.0.0.1:35679/): client error (Connect): received corrupt message of type InvalidContentType' } } },
+];

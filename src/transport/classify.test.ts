@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Agent, errors } from 'undici';
 import { UpstreamError, type UpstreamErrorKind } from '../core/types.ts';
 import { attemptTimedOut, classify, invalidResponse, upstreamMessage } from './classify.ts';
-import { CAPTURED, type CapturedError, type ErrorShape, type Runtime, type Scenario } from './classify.fixtures.ts';
+import { CAPTURED, CAPTURED_TLS, type CapturedError, type CapturedTlsError, type ErrorShape, type Runtime, type Scenario, type TlsScenario } from './classify.fixtures.ts';
 
 const WHERE = '127.0.0.1:9001';
 
@@ -263,4 +263,49 @@ describe('classify: this Node still throws the captured shapes', () => {
       assert.equal(classify(error, attemptSignal(false), WHERE).kind, expectedKind(c));
     });
   }
+});
+
+describe('classify: a TLS handshake the client refused is connect, saying what was wrong', () => {
+  /** The error as captured, with the TLS fields undici adds (`reason`, `host`, `library`). */
+  const rebuildTls = (c: CapturedTlsError) => {
+    const e = rebuild(c.error);
+    for (const k of ['reason', 'host', 'library'] as const) if (c.error[k] !== undefined) Object.assign(e, { [k]: c.error[k] });
+    return e;
+  };
+  const SAYS: Record<TlsScenario, string> = {
+    untrusted: 'certificate not trusted',
+    'self-signed': 'certificate not trusted',
+    expired: 'certificate not trusted',
+    'wrong-name': 'certificate name does not match',
+    'not-tls': 'TLS handshake failed',
+  };
+  it('every runtime and scenario captured once', () => {
+    const keys = CAPTURED_TLS.map((c) => `${c.runtime} ${c.scenario}`);
+    assert.equal(new Set(keys).size, 3 * Object.keys(SAYS).length);
+  });
+  for (const c of CAPTURED_TLS) {
+    it(`${c.runtime}, ${c.scenario} → connect: ${SAYS[c.scenario]}`, () => {
+      const error = rebuildTls(c);
+      const got = classify(error, attemptSignal(false), WHERE);
+      assert.equal(got.kind, 'connect');
+      assert.ok(got.message.startsWith(`connect: could not connect to ${WHERE}: ${SAYS[c.scenario]} (`), got.message);
+      assert.equal(got.cause, error);
+      assert.equal(classify(error, attemptSignal(true), WHERE).kind, 'timeout', 'a timed-out attempt stays a timeout');
+    });
+  }
+  const pick = (runtime: CapturedTlsError['runtime'], scenario: TlsScenario) => rebuildTls(CAPTURED_TLS.find((c) => c.runtime === runtime && c.scenario === scenario)!);
+  const words: Array<[string, Error, string]> = [
+    ['undici untrusted: its words and code', pick('node-undici', 'untrusted'), 'certificate not trusted (unable to verify the first certificate, UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
+    ["undici not TLS: OpenSSL's reason, not its error string", pick('node-undici', 'not-tls'), 'TLS handshake failed (wrong version number, ERR_SSL_WRONG_VERSION_NUMBER)'],
+    ["Bun wrong name: the code, without Bun's advice", pick('bun', 'wrong-name'), 'certificate name does not match (ERR_TLS_CERT_ALTNAME_INVALID)'],
+    ["Deno untrusted: rustls' words, without the request line", pick('deno', 'untrusted'), 'certificate not trusted (invalid peer certificate: UnknownIssuer)'],
+    ['Deno wrong name', pick('deno', 'wrong-name'), 'certificate name does not match (invalid peer certificate: certificate not valid for name "127.0.0.1"; certificate is only valid for DnsName("api.internal"))'],
+  ];
+  for (const [name, error, said] of words) {
+    it(name, () => assert.equal(classify(error, attemptSignal(false), WHERE).message, `connect: could not connect to ${WHERE}: ${said}`));
+  }
+  it('a TLS error after the handshake is not connect (the request may have left)', () => {
+    const late = Object.assign(new Error('decryption failed or bad record mac'), { code: 'ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC' });
+    assert.notEqual(classify(late, attemptSignal(false), WHERE).kind, 'connect');
+  });
 });

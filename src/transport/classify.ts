@@ -28,6 +28,44 @@ const REFUSED: ReadonlyArray<readonly [RegExp, string]> = [
   [/bad response/i, 'a response no request was waiting for (or a 100 Continue nobody asked for)'],
 ];
 
+/**
+ * A TLS handshake the client gave up: the request never left, so `connect`
+ * (retried elsewhere, any method), with what was wrong in words. Checked
+ * before CONNECT and RESET (Deno's say `client error (Connect)`).
+ */
+const TLS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate|certificate not valid for name|NotValidForName/i, 'certificate name does not match'],
+  [
+    /UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REVOKED|CERT_SIGNATURE_FAILURE|CERT_CHAIN_TOO_LONG|INVALID_CA|invalid peer certificate/i,
+    'certificate not trusted',
+  ],
+  // Only failures of the handshake itself (a plain HTTP server on an https:// URL): a TLS error later may come after the request left.
+  [/ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|EPROTO: The TLS handshake failed|client error \(Connect\): (received corrupt message|received fatal alert|peer is incompatible)/i, 'TLS handshake failed'],
+];
+
+/**
+ * The runtime's words for a TLS failure, without the wrapping: Deno's
+ * `error sending request for url (…): client error (Connect): `, Bun's
+ * ` fetching "…". For more…`, OpenSSL's `…:error:0A00010B:SSL routines:…`
+ * (its `reason` instead). A bare code gets its message too, when one says more.
+ */
+function tlsWords(error: unknown): string {
+  let e: unknown = error;
+  // The innermost error says what happened (Deno's "fetch failed" wraps it).
+  for (let depth = 0; depth < 5 && (e as { cause?: unknown } | null)?.cause && typeof (e as { cause?: unknown }).cause === 'object'; depth++) e = (e as { cause: unknown }).cause;
+  const o = (e ?? {}) as { message?: unknown; code?: unknown; reason?: unknown };
+  let words = typeof o.message === 'string' ? o.message : String(e);
+  if (/:error:[0-9A-F]+:/.test(words) && typeof o.reason === 'string') words = o.reason;
+  words = words.replace(/^.*client error \(Connect\):\s*/s, '').replace(/ fetching ".*$/s, '').trim();
+  const code = typeof o.code === 'string' ? o.code : '';
+  return code && !words.includes(code) ? `${words}, ${code}` : words;
+}
+
+/** The error of an attempt at an `https://` backend whose `tls` this transport cannot apply (`why`). */
+export function tlsRefused(where: string, why: string): UpstreamError {
+  return new UpstreamError('connect', `connect: could not connect to ${where}: ${why}`);
+}
+
 /** Every message, name and code along an error's `cause` chain, for matching. */
 function describe(error: unknown): string {
   const parts: string[] = [];
@@ -110,8 +148,10 @@ export function classify(error: unknown, signal: AbortSignal | undefined, where:
   const timedOut = signal?.aborted === true && isTimeout(signal.reason);
   let kind: UpstreamErrorKind = 'protocol';
   const refused = REFUSED.find(([re]) => re.test(text));
+  const tls = TLS.find(([re]) => re.test(text));
   if (timedOut || TIMEOUT.test(text)) kind = 'timeout';
   else if (refused) return new UpstreamError('protocol', `protocol: ${where} sent ${refused[1]} (${detail(error)})`, { cause: error });
+  else if (tls && !signal?.aborted) return new UpstreamError('connect', `connect: could not connect to ${where}: ${tls[1]} (${tlsWords(error)})`, { cause: error });
   else if (CONNECT.test(text)) kind = 'connect';
   else if (RESET.test(text)) kind = 'reset';
   const aborted = kind !== 'timeout' && (signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError');
