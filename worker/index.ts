@@ -15,6 +15,7 @@ import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
 import { rateLimitStoreProblems } from '../src/traffic/stores.ts';
+import { tlsLimitProblems, WORKERS_TLS_LIMITS } from '../src/config/backend-tls.ts';
 import { edgeStore, loadEdgeConfig, rateLimitBindings, stateObject, type Env } from './env.ts';
 import { counterReporter, REPORT_EVERY_MS } from './reporter.ts';
 
@@ -51,7 +52,7 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
   }
   const limits = rateLimitBindings(env);
   // A rate limit whose store needs a binding this Worker lacks is a config error, as a bad value is.
-  const unavailable = rateLimitStoreProblems(config, limits);
+  const unavailable = [...rateLimitStoreProblems(config, limits), ...tlsLimitProblems(config, WORKERS_TLS_LIMITS)];
   if (unavailable.length) return { errors: unavailable.map((line) => `${env.SWITCHYARD_CONFIG ? 'SWITCHYARD_CONFIG' : 'KV config'}: ${line}`) };
   const log = createLogger(config.logLevel);
   const { app, balancer } = createApp({

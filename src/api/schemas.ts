@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { problemLine, problemsOf } from '../config/issues.ts';
 import { RoutesSchema } from '../config/route-schema.ts';
+import { caFileConfigOnly } from '../config/backend-tls.ts';
 import { ServiceSchema } from '../config/schema.ts';
 import { section } from '../config/fields.ts';
 import { maxConns, ServerSchema, serverHost, weight } from '../config/server.ts';
@@ -20,8 +21,8 @@ export const ServicePatchBody = section({
   shed_percent: v.nullable(v.pipe(v.number(shedPercentOrNull), v.minValue(0, shedPercentOrNull), v.maxValue(100, shedPercentOrNull))),
 });
 
-/** `PUT /api/services/NAME`: the same as a service in the config file's `services`. */
-export const ServiceBody = ServiceSchema;
+/** `PUT /api/services/NAME`: the same as a service in the config file's `services`, but no `tls.ca_file` (files are the config file's). */
+export const ServiceBody = v.pipe(ServiceSchema, caFileConfigOnly<v.InferOutput<typeof ServiceSchema>>());
 
 /** `PUT /api/routes`: the whole list, as the config file's `routes`. */
 export const RoutesBody = RoutesSchema;

@@ -3,6 +3,7 @@ import { stickySecret } from './pool-schema.ts';
 import type { Config } from './types.ts';
 import { HELP } from './help.ts';
 import { resolveSslPaths } from './tls-schema.ts';
+import { resolveCaPaths } from './backend-tls.ts';
 import { jsonErrorText, parseJson } from './json.ts';
 import type { Flags } from './flags.ts';
 import { parseConfigText, validateConfig } from './validate.ts';
@@ -76,8 +77,10 @@ export async function resolveConfig(input: ResolveInput): Promise<Resolved> {
     }
     if (text !== undefined) {
       const parsed = parseConfigText(label, text);
-      if (parsed.ok) resolveSslPaths((raw = parsed.raw), file);
-      else errors.push(parsed.error);
+      if (parsed.ok) {
+        resolveSslPaths((raw = parsed.raw), file);
+        resolveCaPaths(raw, file);
+      } else errors.push(parsed.error);
     }
     sources.push(['', label]);
   }

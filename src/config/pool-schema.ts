@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { compressionPoolEntries } from './compression-schema.ts';
+import { backendTlsEntries } from './backend-tls.ts';
 import { trafficPoolEntries } from './traffic-schema.ts';
 import { bytes, duration, expectedStatus, hashKey, integer, isRegex, objectOnly, percent, positiveDuration, section } from './fields.ts';
 
@@ -93,10 +94,11 @@ export const poolEntries = {
   replay_buffer: v.optional(bytes),
   ...trafficPoolEntries,
   ...compressionPoolEntries,
+  ...backendTlsEntries,
 };
 
 /** The object-valued pool settings: a service that sets some of their fields inherits the rest. */
-export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash', 'compression'] as const;
+export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash', 'compression', 'tls'] as const;
 
 const poolSchema = v.strictObject(poolEntries);
 

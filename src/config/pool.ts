@@ -1,4 +1,5 @@
 import { canonicalAlgorithm } from '../policies/registry.ts';
+import { backendTls } from './backend-tls.ts';
 import { compressionSettings } from './compression-schema.ts';
 import { POOL_SECTIONS } from './pool-schema.ts';
 import type { ServiceInput } from './schema.ts';
@@ -100,5 +101,6 @@ export function poolSettings(p: ServiceInput): PoolSettings {
     priority: p.priority ? { header: p.priority.header.toLowerCase(), low: p.priority.low } : null,
     compression: compressionSettings(p),
     limits: NO_LIMITS,
+    backendTls: backendTls(p.tls),
   };
 }

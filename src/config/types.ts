@@ -5,12 +5,13 @@ import type { StoreName } from '../storage/registry.ts';
 import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
 import type { TlsConfig } from './tls-schema.ts';
+import type { BackendTls } from './backend-tls.ts';
 import type { CompressionConfig } from './compression-schema.ts';
 import type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits } from '../traffic/config.ts';
 
 export type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits };
 
-export type { RouteConfig, ServerConfig, TlsConfig };
+export type { BackendTls, RouteConfig, ServerConfig, TlsConfig };
 
 export type { Algorithm };
 
@@ -113,6 +114,8 @@ export interface PoolSettings {
   compression: CompressionConfig | null;
   /** The service's own rate limits and concurrency cap (a service's `rate_limit`, `max_concurrent`; never inherited). */
   limits: TrafficLimits;
+  /** How `https://` servers' certificates are checked (`tls`); null: the runtime's default trust store, for the URL's host. */
+  backendTls: BackendTls | null;
 }
 
 /** Limits on client connections, applied by each runtime's server (and the core where the runtime cannot). */

@@ -3,12 +3,13 @@ import type { PickContext, PolicyOptions, SelectionPolicy } from '../policies/ty
 import type { Algorithm } from '../policies/registry.ts';
 import type { Backend, BackendSpec } from './types.ts';
 import { serverAddress } from '../config/server.ts';
-import type { ServerConfig } from '../config/types.ts';
+import type { BackendTls, ServerConfig } from '../config/types.ts';
 
-/** Builds the core's `Backend` from a stored spec (the one address rule: `serverAddress`). */
-export function backendFromSpec(spec: BackendSpec): Backend {
+/** Builds the core's `Backend` from a stored spec (the one address rule: `serverAddress`); `tls` applies to an `https://` one only. */
+export function backendFromSpec(spec: BackendSpec, tls?: BackendTls | null): Backend {
   const { id, url, host, port } = serverAddress(spec.url);
-  return { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup, maxConns: spec.max_conns ?? 0 };
+  const backend = { id, url, host, port, name: spec.name ?? id, weight: spec.weight, backup: spec.backup, maxConns: spec.max_conns ?? 0 };
+  return tls && url.startsWith('https:') ? { ...backend, tls } : backend;
 }
 
 /** The stored spec of a server as the config gives it (`maxConns` → `max_conns`, none when 0). */

@@ -130,7 +130,7 @@ export class Service {
     const kept: BackendSpec[] = [];
     for (const spec of specs) {
       try {
-        backends.push(backendFromSpec(spec));
+        backends.push(backendFromSpec(spec, this.settings.backendTls));
         kept.push(spec);
       } catch (e) {
         this.deps.log.warn('server skipped: not usable', { service: this.name, url: spec.url, error: String(e) });

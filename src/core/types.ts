@@ -1,3 +1,4 @@
+import type { BackendTls } from '../config/backend-tls.ts';
 import type { RouteConfig } from '../routing/route-config.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface Backend {
   readonly backup: boolean;
   /** Most requests in flight to it at once; 0: no cap. */
   readonly maxConns: number;
+  /** How its certificate is checked, for an `https://` URL whose pool sets `tls`; absent: the runtime's default trust store, for its host. */
+  readonly tls?: BackendTls;
 }
 
 /** Health of one backend as decided by the checks (active and passive). */

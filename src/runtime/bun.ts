@@ -2,6 +2,8 @@
 import { getConnInfo } from 'hono/bun';
 import { guardRequests } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
+import type { CaBundles } from '../transport/types.ts';
+import type { BackendTls } from '../config/backend-tls.ts';
 import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
@@ -25,6 +27,17 @@ function bunTls(material: TlsMaterial): Array<{ cert: string; key: string; serve
   const byName = material.certificates.flatMap((c) => c.names.filter((n) => !seen.has(n) && seen.add(n)).map((serverName) => ({ cert: c.cert, key: c.key, serverName })));
   const first = material.certificates[0];
   return [{ cert: first.cert, key: first.key }, ...byName];
+}
+
+/**
+ * Bun's fetch `tls` for a backend's settings: `ca` (the CA file's PEM) replaces Bun's bundled
+ * Mozilla CAs, `serverName` is the SNI and the name checked, `rejectUnauthorized: false` checks
+ * nothing. Bun keeps a keep-alive pool per distinct `tls`.
+ */
+function bunTlsInit(tls: BackendTls, cas: CaBundles | undefined): Record<string, unknown> | { refused: string } {
+  const ca = tls.caFile === undefined ? undefined : cas?.get(tls.caFile);
+  if (tls.caFile !== undefined && ca === undefined && !tls.insecureSkipVerify) return { refused: `tls.ca_file ${JSON.stringify(tls.caFile)} was not read at start` };
+  return { tls: { ...(ca !== undefined ? { ca } : {}), ...(tls.serverName ? { serverName: tls.serverName } : {}), rejectUnauthorized: !tls.insecureSkipVerify } };
 }
 
 /** Bun's idle timer counts whole seconds up to 255 (0 would turn it off). */
@@ -105,7 +118,7 @@ export const runtime: Runtime = {
   name: `Bun ${Bun.version}`,
   serve,
   // Bun's fetch passes encoded bodies through when asked.
-  transport: () => fetchTransport({ decodesBodies: false, init: { decompress: false } }),
+  transport: (cas) => fetchTransport({ decodesBodies: false, init: { decompress: false }, tlsInit: (tls) => bunTlsInit(tls, cas) }),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,

@@ -4,6 +4,8 @@ import type { ListenLimits } from '../config/types.ts';
 import { ENV_VARS } from '../config/load.ts';
 import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
+import type { CaBundles } from '../transport/types.ts';
+import type { BackendTls, TlsLimits } from '../config/backend-tls.ts';
 import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
@@ -37,7 +39,7 @@ interface DenoApi {
   version: { deno: string };
   env: { get(name: string): string | undefined };
   readTextFile(path: string): Promise<string>;
-  createHttpClient(options: { poolIdleTimeout?: number | false }): unknown;
+  createHttpClient(options: { poolIdleTimeout?: number | false; caCerts?: string[] }): unknown;
   exit(code: number): never;
   addSignalListener(signal: string, handler: () => void): void;
   stdout: { writeSync(b: Uint8Array): number };
@@ -204,6 +206,24 @@ function serveWithLimits(serveOn: ServeOnConnection, handler: Handler, listen: L
   };
 }
 
+/** What Deno 2.9.5's fetch cannot do for a backend: `Deno.createHttpClient` takes CAs, but no server name and no way to skip verification. */
+const DENO_TLS_LIMITS: TlsLimits = {
+  server_name: "Deno's fetch cannot set the name a certificate is checked against (Deno.createHttpClient has no such option): give the server's URL by that name, or run on Node or Bun",
+  insecure_skip_verify: "Deno's fetch cannot skip certificate checks per server (only deno run --unsafely-ignore-certificate-errors=HOST, for the whole process): trust the server's certificate with tls.ca_file instead, or run on Node or Bun",
+};
+
+/**
+ * Deno's fetch init for a backend's settings: a client trusting `ca_file`'s CAs (Deno adds them
+ * to its default roots rather than replacing them). What Deno cannot do is refused, per DENO_TLS_LIMITS.
+ */
+function denoTlsInit(tls: BackendTls, cas: CaBundles | undefined): Record<string, unknown> | { refused: string } {
+  if (tls.serverName) return { refused: DENO_TLS_LIMITS.server_name! };
+  if (tls.insecureSkipVerify) return { refused: DENO_TLS_LIMITS.insecure_skip_verify! };
+  const ca = tls.caFile === undefined ? undefined : cas?.get(tls.caFile);
+  if (ca === undefined) return { refused: `tls.ca_file ${JSON.stringify(tls.caFile)} was not read at start` };
+  return { client: Deno.createHttpClient({ poolIdleTimeout: UPSTREAM_IDLE_MS, caCerts: [ca] }) };
+}
+
 export const runtime: Runtime = {
   name: `Deno ${Deno.version.deno}`,
   argv: Deno.args,
@@ -213,7 +233,8 @@ export const runtime: Runtime = {
   serve,
   // Deno's fetch always decodes gzip/br bodies: the core then drops the encoding headers.
   // Idle keep-alive connections to backends close after 4 s, as undici's on Node (Deno's own default is 90 s).
-  transport: () => fetchTransport({ decodesBodies: true, init: { client: Deno.createHttpClient({ poolIdleTimeout: UPSTREAM_IDLE_MS }) } }),
+  transport: (cas) => fetchTransport({ decodesBodies: true, init: { client: Deno.createHttpClient({ poolIdleTimeout: UPSTREAM_IDLE_MS }) }, tlsInit: (tls) => denoTlsInit(tls, cas) }),
+  backendTlsLimits: DENO_TLS_LIMITS,
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,

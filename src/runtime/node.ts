@@ -77,7 +77,7 @@ export const runtime: Runtime = {
   name: `Node ${process.version}`,
   serve,
   // Passes bodies through untouched (no decoding), and is several times faster than Node's fetch.
-  transport: () => undiciTransport(),
+  transport: (cas) => undiciTransport({ cas }),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,

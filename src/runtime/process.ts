@@ -9,6 +9,7 @@ import { startDemoBackends } from '../demo/start.ts';
 import { startHealthTimer } from '../health/timer.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
+import { backendCasOrExit } from './backend-tls.ts';
 import { loadConfigOrExit } from './config.ts';
 import { dashboardFromFile, openApiFromFile } from './dashboard.ts';
 import type { Config } from '../config/types.ts';
@@ -20,6 +21,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
   const config = loaded.config;
   const log = createLogger(config.logLevel, d.stdout);
   const material = config.tls ? await certificatesOrExit(config, d, log) : undefined;
+  const cas = await backendCasOrExit(config, d, (line) => log.warn(line));
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
   if (demo) config.servers = demo.servers;
 
@@ -32,7 +34,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     log.warn(`${e.message}; this process keeps its state in memory`);
     store = createStore('memory');
   }
-  const transport = d.transport();
+  const transport = d.transport(cas);
   const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, compress: d.compress, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile) });
 
   let server: Served;

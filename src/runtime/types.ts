@@ -3,7 +3,8 @@ import type { ListenLimits } from '../config/types.ts';
 import type { Compress } from '../core/compress.ts';
 import type { Hmac } from '../core/types.ts';
 import type { Digest } from '../policies/types.ts';
-import type { Transport } from '../transport/types.ts';
+import type { TlsLimits } from '../config/backend-tls.ts';
+import type { CaBundles, Transport } from '../transport/types.ts';
 
 /** One certificate as a listener serves it. */
 export interface LoadedCertificate {
@@ -55,8 +56,10 @@ export interface Runtime {
   env: Record<string, string | undefined>;
   readFile(path: string): Promise<string>;
   serve: ServeFn;
-  /** How this runtime reaches backends best. */
-  transport(): Transport;
+  /** How this runtime reaches backends best; `cas`: the config's CA files (`tls.ca_file`), read at start. */
+  transport(cas?: CaBundles): Transport;
+  /** The `tls` fields this runtime cannot honour for backends, with why (a config that sets one exits 2); absent: all are honoured. */
+  backendTlsLimits?: TlsLimits;
   /** The client's address of a request this runtime served (Hono's connection info for it). */
   clientIp(c: Context): string;
   /** MD5/SHA-1 for `consistent_hash.hash_function`. */

@@ -1,5 +1,6 @@
+import type { BackendTls } from '../config/backend-tls.ts';
 import type { Backend } from '../core/types.ts';
-import { classify, invalidResponse } from './classify.ts';
+import { classify, invalidResponse, tlsRefused } from './classify.ts';
 import { headFault } from './head.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
@@ -18,7 +19,17 @@ export interface FetchTransportOptions {
    * (Deno and workerd pass deflate through; none here decodes zstd).
    */
   decodes?: readonly string[];
+  /**
+   * The extra init for a backend whose `tls` is set (Bun: `{ tls: { ca, serverName,
+   * rejectUnauthorized } }`; Deno: a `client` trusting the CA), or `{ refused }`
+   * saying why this fetch cannot apply it: the attempt then fails as `connect`
+   * with that reason. Asked once per distinct setting. Absent: every backend
+   * with `tls` is refused so (Workers' fetch has no TLS options).
+   */
+  tlsInit?: (tls: BackendTls) => Record<string, unknown> | { refused: string };
 }
+
+const NO_TLS_OPTIONS = { refused: "this runtime's fetch has no TLS options: tls settings cannot apply" };
 
 const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 
@@ -30,9 +41,18 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
   const decodesBodies = options.decodesBodies ?? true;
   const decodes = new Set((options.decodes ?? DECODED_BY_EVERY_FETCH).map((c) => c.toLowerCase()));
+  // Backends of one pool share their settings' `tls` object: one init per setting.
+  const tlsInits = new WeakMap<BackendTls, Record<string, unknown> | { refused: string }>();
+  const tlsInitFor = (tls: BackendTls) => {
+    let init = tlsInits.get(tls);
+    if (!init) tlsInits.set(tls, (init = options.tlsInit?.(tls) ?? NO_TLS_OPTIONS));
+    return init;
+  };
   return {
     decodesBodies,
     async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse> {
+      const extra = backend.tls ? tlsInitFor(backend.tls) : undefined;
+      if (extra && 'refused' in extra && typeof extra.refused === 'string') throw tlsRefused(backend.id, extra.refused);
       let res: Response;
       try {
         res = await doFetch(backend.url + req.path, {
@@ -44,6 +64,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
           // Streams as request bodies need half duplex on Node and Deno.
           ...(req.body ? { duplex: 'half' } : {}),
           ...options.init,
+          ...extra,
         } as RequestInit);
       } catch (error) {
         throw classify(error, signal, backend.id);

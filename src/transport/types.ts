@@ -26,6 +26,12 @@ export interface UpstreamResponse {
  * status outside 200-599, over 64 KiB or 100 fields, a body framed by both
  * Content-Length and Transfer-Encoding), so what it resolves with is a head a
  * web Response can carry to the client.
+ *
+ * A backend's `tls` (an `https://` one's CA file, server name, no verification)
+ * is honoured or refused: a setting the transport cannot apply fails the
+ * attempt as `connect`, saying so; it is never silently ignored. A certificate
+ * that fails the check is `connect` too (the request never left), its message
+ * saying `certificate not trusted` or `certificate name does not match`.
  */
 export interface Transport {
   send(request: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse>;
@@ -34,6 +40,9 @@ export interface Transport {
   /** Releases pooled connections. */
   close?(): Promise<void>;
 }
+
+/** CA certificates (PEM) by the file path the config names them with (`tls.ca_file`), read by the runtime at start. */
+export type CaBundles = ReadonlyMap<string, string>;
 
 /** Discards a response body that will not be read (a stream is cancelled). */
 export function discardBody(body: UpstreamResponse['body']): void {

@@ -1,8 +1,9 @@
 import { Agent } from 'undici';
+import { backendTlsKey, type BackendTls } from '../config/backend-tls.ts';
 import type { Backend } from '../core/types.ts';
-import { classify, invalidResponse } from './classify.ts';
+import { classify, invalidResponse, tlsRefused } from './classify.ts';
 import { HEAD_LIMIT_BYTES, headFault, kib } from './head.ts';
-import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
+import type { CaBundles, OutboundRequest, Transport, UpstreamResponse } from './types.ts';
 
 /** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
 const BUFFER_LIMIT = 64 * 1024;
@@ -11,24 +12,41 @@ const BUFFER_LIMIT = 64 * 1024;
  * Node's fast path: a keep-alive undici pool per backend. Bodies pass through
  * untouched (no decoding), so gzip/br responses reach the client byte for byte.
  * A response head the backend got wrong (transport/head.ts) rejects with `protocol`.
+ * An `https://` backend with `tls` gets a pool of its own per distinct setting:
+ * `ca_file`'s CAs (from `cas`) replace Node's default ones, `server_name` is
+ * the SNI and the name checked, `insecure_skip_verify` checks nothing.
  */
-export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): Transport {
-  const agent = new Agent({
+export function undiciTransport(options: { keepAliveTimeoutMs?: number; cas?: CaBundles } = {}): Transport {
+  const settings = {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
     headersTimeout: 0, // the balancer's per-attempt signal owns time-to-headers
     bodyTimeout: 300_000,
     maxHeaderSize: HEAD_LIMIT_BYTES,
-  });
+  };
+  const agent = new Agent(settings);
+  const tlsAgents = new Map<string, Agent>();
+  /** The pool for a backend's `tls`, made on first use; a CA file not read at start is the attempt's error. */
+  const agentFor = (backend: Backend, tls: BackendTls): Agent => {
+    const key = backendTlsKey(tls);
+    let a = tlsAgents.get(key);
+    if (a) return a;
+    const ca = tls.caFile === undefined ? undefined : options.cas?.get(tls.caFile);
+    if (tls.caFile !== undefined && ca === undefined && !tls.insecureSkipVerify) throw tlsRefused(backend.id, `tls.ca_file ${JSON.stringify(tls.caFile)} was not read at start`);
+    const connect = { ...(ca !== undefined ? { ca } : {}), ...(tls.serverName ? { servername: tls.serverName } : {}), rejectUnauthorized: !tls.insecureSkipVerify };
+    tlsAgents.set(key, (a = new Agent({ ...settings, connect })));
+    return a;
+  };
   return {
     decodesBodies: false,
     async send(req: OutboundRequest, backend: Backend, signal: AbortSignal): Promise<UpstreamResponse> {
+      const pool = backend.tls ? agentFor(backend, backend.tls) : agent;
       const base = new URL(backend.url);
       const headers: string[] = [];
       req.headers.forEach((value, name) => {
         if (name !== 'set-cookie') headers.push(name, value);
       });
       try {
-        const res = await agent.request({
+        const res = await pool.request({
           origin: base.origin,
           path: (base.pathname === '/' ? '' : base.pathname) + req.path,
           method: req.method as 'GET',
@@ -63,6 +81,8 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number } = {}): 
         throw classify(error, signal, backend.id);
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await Promise.all([agent, ...tlsAgents.values()].map((a) => a.close()));
+    },
   };
 }
