@@ -35,7 +35,15 @@ describe('load_balancer.ssl', () => {
       ],
       redirectHttpPort: null,
       hsts: null,
+      http2: true,
     });
+  });
+
+  it('offers HTTP/2 unless http2 is false', async () => {
+    const pair = { cert_file: 'a.pem', key_file: 'a.key' };
+    assert.equal((await ok({ load_balancer: { ssl: { ...pair, http2: false } } })).tls?.http2, false);
+    assert.equal((await ok({ load_balancer: { ssl: { ...pair, http2: true } } })).tls?.http2, true);
+    assert.deepEqual(await errors({ load_balancer: { ssl: { ...pair, http2: 'h2' } } }), ['conf/config.json: load_balancer.ssl.http2: must be true or false, got "h2"']);
   });
 
   it('is off without the block, with enabled false, or with no certificate named', async () => {

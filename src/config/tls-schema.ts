@@ -1,8 +1,8 @@
 /**
  * TLS termination settings: `load_balancer.ssl` (seed 004's `enabled`,
  * `cert_file`, `key_file`), more certificates chosen by SNI, a plain listener
- * that redirects to https, and HSTS. Files are named here; the runtime reads
- * and checks them.
+ * that redirects to https, HSTS, and whether HTTP/2 is offered by ALPN. Files
+ * are named here; the runtime reads and checks them.
  */
 import * as v from 'valibot';
 import { integer, section } from './fields.ts';
@@ -18,6 +18,7 @@ export const SslSchema = section({
     v.pipe(v.array(section({ cert_file: file, key_file: file }), 'must be a list of {"cert_file", "key_file"}'), v.minLength(1, 'must list at least one certificate')),
   ),
   redirect_http_port: v.optional(integer(1, 65535, 'an integer 1-65535')),
+  http2: v.optional(v.boolean('must be true or false')),
   hsts: v.optional(
     section({
       max_age: v.optional(integer(0, 1_000_000_000, 'seconds, an integer 0-1000000000')),
@@ -48,6 +49,8 @@ export interface TlsConfig {
   redirectHttpPort: number | null;
   /** `Strict-Transport-Security` on every TLS response; null: not sent. */
   hsts: { maxAgeSeconds: number; includeSubdomains: boolean } | null;
+  /** Whether the listener offers HTTP/2 by ALPN (`h2`, then `http/1.1`); false: HTTP/1.1 only. */
+  http2: boolean;
 }
 
 /** One year, as nginx's and Traefik's HSTS examples. */
@@ -57,7 +60,7 @@ export const HSTS_DEFAULT_MAX_AGE_SECONDS = 31_536_000;
  * The TLS settings of a validated `ssl` section, or null when TLS is off: off
  * when `enabled` is false, or when no certificate is named and `enabled` is
  * not true. `cert_file`/`key_file` come first (the default), then
- * `certificates`. Problems (`enabled` with no certificate, half a pair) are
+ * `certificates`. HTTP/2 is on unless `http2` is false. Problems (`enabled` with no certificate, half a pair) are
  * returned with their paths; `sourceOf(path)` names where a value came from.
  */
 export function tlsSettings(
@@ -85,7 +88,7 @@ export function tlsSettings(
     return { tls: null, problems };
   }
   const hsts = ssl.hsts ? { maxAgeSeconds: ssl.hsts.max_age ?? HSTS_DEFAULT_MAX_AGE_SECONDS, includeSubdomains: ssl.hsts.include_subdomains ?? false } : null;
-  return { tls: { certificates, redirectHttpPort: ssl.redirect_http_port ?? null, hsts }, problems };
+  return { tls: { certificates, redirectHttpPort: ssl.redirect_http_port ?? null, hsts, http2: ssl.http2 ?? true }, problems };
 }
 
 /** Whether `path` is absolute (POSIX `/x`, Windows `C:\x` or `\\server\x`). */

@@ -64,7 +64,7 @@ export async function loadTls(tls: TlsConfig, readFile: (path: string) => Promis
     if (typeof loaded === 'string') errors.push(...loaded.split('\n'));
     else certificates.push(loaded);
   }
-  return errors.length ? { ok: false, errors } : { ok: true, material: { certificates }, warnings };
+  return errors.length ? { ok: false, errors } : { ok: true, material: { certificates, http2: tls.http2 }, warnings };
 }
 
 async function loadPair(pair: TlsPair, readFile: (path: string) => Promise<string>, now: Date, warnings: string[]): Promise<LoadedCertificate | string> {

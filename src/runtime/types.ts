@@ -20,9 +20,11 @@ export interface LoadedCertificate {
   notAfter: Date;
 }
 
-/** The certificates of a listener, read at one moment; the first is the default. */
+/** What a TLS listener serves: its certificates, read at one moment (the first is the default), and its protocols. */
 export interface TlsMaterial {
   certificates: LoadedCertificate[];
+  /** Whether HTTP/2 is offered by ALPN (`h2`, then `http/1.1`) where the runtime serves it; false: HTTP/1.1 only. */
+  http2: boolean;
 }
 
 /** A fetch handler as a runtime's server calls it; `env` is that runtime's own (its connection info). */
