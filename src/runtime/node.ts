@@ -2,6 +2,7 @@
 import { serve as nodeServe } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { guardRequests } from '../core/request-guards.ts';
 import { undiciTransport } from '../transport/undici.ts';
 import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
+import { http2SafeResponses, http2ServerOptions, limitHttp2Server } from './http2.ts';
 import { DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
 import { pickCertificate, withScheme, type TlsMaterial } from './tls.ts';
@@ -22,6 +24,8 @@ import type { FetchHandler, Runtime, ServeFn } from './types.ts';
  * closed as they arrive; the body has no overall deadline (an upload takes as long as it takes).
  * With `tls`, node:https serves: the TLS handshake too must finish within `headerTimeoutMs`, a client's server
  * name picks its certificate (SNICallback), and `reloadTls` swaps them for new connections (setSecureContext).
+ * With `tls.http2`, node:http2's secure server serves instead, HTTP/2 to clients that offer `h2` by ALPN and
+ * HTTP/1.1 (with its upgrades) to the others; `limitHttp2Server` says how the limits apply to HTTP/2.
  */
 export const serve: ServeFn = (handler, options) =>
   new Promise((resolve, reject) => {
@@ -29,7 +33,9 @@ export const serve: ServeFn = (handler, options) =>
     const scheme = options.tls ? 'https' : 'http';
     // The listener says the scheme: an absolute-form target (`GET http://x/` over TLS) does not.
     const own: FetchHandler = (req, env) => handler(withScheme(req, scheme), env);
-    const fetch = guardRequests(own, { maxBodyBytes: limits.maxBodyBytes });
+    const h2 = options.tls?.http2 === true;
+    const guarded = guardRequests(own, { maxBodyBytes: limits.maxBodyBytes });
+    const fetch = h2 ? http2SafeResponses(guarded) : guarded;
     const tls = options.tls ? secureContexts(options.tls) : undefined;
     const serverOptions = {
       headersTimeout: limits.headerTimeoutMs,
@@ -37,8 +43,10 @@ export const serve: ServeFn = (handler, options) =>
       keepAliveTimeout: limits.idleTimeoutMs,
       connectionsCheckingInterval: sweepEveryMs(limits),
       ...(tls ? { ...tls.defaults(), handshakeTimeout: limits.headerTimeoutMs, SNICallback: tls.sni } : {}),
+      ...(h2 ? http2ServerOptions : {}),
     };
-    const server = nodeServe({ fetch, hostname: options.hostname, port: options.port, serverOptions, ...(tls ? { createServer: createHttpsServer } : {}) }, (info: AddressInfo) => {
+    const createServer = h2 ? { createServer: createSecureServer } : tls ? { createServer: createHttpsServer } : {};
+    const server = nodeServe({ fetch, hostname: options.hostname, port: options.port, serverOptions, ...createServer }, (info: AddressInfo) => {
       resolve({
         hostname: options.hostname,
         port: info.port,
@@ -48,9 +56,12 @@ export const serve: ServeFn = (handler, options) =>
             const s = server as Server;
             s.close(() => done());
             s.closeIdleConnections?.();
+            sessions?.closeSessions();
           }),
       });
     }) as Server;
+    // Before it listens: node:http2 reads none of node:http's limit options.
+    const sessions = h2 ? limitHttp2Server(server as unknown as Http2SecureServer, limits) : undefined;
     server.maxConnections = limits.maxConnections;
     server.once('error', reject);
   });
