@@ -50,7 +50,8 @@ const idleSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 100
  * count. Bun refuses no body itself: `maxBodyBytes` is the core's (a 413 problem rather than a reset connection).
  * With `tls` it serves HTTPS, certificates chosen by SNI. Bun's `server.reload` keeps the certificates it started
  * with, so `reloadTls` starts a second server on the same port (both bound with SO_REUSEPORT) and stops the first
- * gracefully: its open connections finish what they have in flight.
+ * gracefully: its open connections finish what they have in flight. With `tls.http2`, clients that offer `h2` by
+ * ALPN get HTTP/2 (Bun.serve's `http2`), the others HTTP/1.1.
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -75,7 +76,8 @@ export const serve: ServeFn = async (handler, options) => {
     Bun.serve({
       hostname: options.hostname,
       port,
-      ...(tls ? { tls: bunTls(tls), reusePort: true } : {}),
+      // http2: Bun offers `h2` by ALPN, then `http/1.1`.
+      ...(tls ? { tls: bunTls(tls), reusePort: true, http2: tls.http2 } : {}),
       idleTimeout: idle,
       // Bun's own limit (128 MiB by default) resets the connection; max_body is the core's, answered 413.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,

@@ -46,7 +46,7 @@ interface DenoApi {
   stderr: { writeSync(b: Uint8Array): number };
   serve(options: { hostname: string; port: number; cert?: string; key?: string; onListen?: (addr: { port: number }) => void }, handler: (req: Request, info: unknown) => Response | Promise<Response>): DenoServer;
   listen(options: { hostname: string; port: number }): DenoListener;
-  listenTls(options: { hostname: string; port: number; cert?: string; key?: string; [resolver: symbol]: unknown }): DenoListener;
+  listenTls(options: { hostname: string; port: number; cert?: string; key?: string; alpnProtocols?: string[]; [resolver: symbol]: unknown }): DenoListener;
   internal?: symbol;
 }
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
@@ -78,6 +78,9 @@ type Listen = (port: number) => DenoListener;
  * Deno.serve's `cert`/`key` serve the first certificate only, and cannot be swapped. A TLS client
  * that never sends its handshake keeps its socket until it goes away: Deno 2.9.5 neither times the
  * handshake out nor closes a TLS socket mid-handshake (header_timeout closes the rest).
+ * The TLS listener offers `h2` by ALPN when `tls.http2` holds (then `http/1.1`, else that alone) and Deno's
+ * server speaks what the client picked; the limits count an HTTP/2 connection as one, its streams as its
+ * requests. Plain Deno.serve (the fallback) always offers `h2`.
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -107,13 +110,16 @@ export const serve: ServeFn = async (handler, options) => {
   return { ...served, reloadTls };
 };
 
+/** What a TLS listener offers by ALPN: Deno's HTTP server then speaks the protocol the client picked. */
+const alpnFor = (material: TlsMaterial) => (material.http2 ? ['h2', 'http/1.1'] : ['http/1.1']);
+
 /** Opens TLS listeners serving `material`: by SNI where Deno's resolver hook exists, else the first certificate. */
 function listenTls(hostname: string, material: TlsMaterial): Listen {
   const symbol = internals?.resolverSymbol;
   const first = material.certificates[0];
   const resolve: SniResolver = async (name) => material.certificates[pickCertificate(material.certificates, name)];
   const keys = typeof symbol === 'symbol' ? { [symbol]: resolve } : { cert: first.cert, key: first.key };
-  return (port) => Deno.listenTls({ hostname, port, ...keys });
+  return (port) => Deno.listenTls({ hostname, port, ...keys, alpnProtocols: alpnFor(material) });
 }
 
 /** How long a listener's port may take to come free after its close (Deno frees it once its pending accept ends). */
