@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { compressionPoolEntries } from './compression-schema.ts';
 import { backendTlsEntries } from './backend-tls.ts';
 import { trafficPoolEntries } from './traffic-schema.ts';
+import { websocketPoolEntries } from './websocket-schema.ts';
 import { bytes, duration, expectedStatus, hashKey, integer, isRegex, objectOnly, percent, positiveDuration, section } from './fields.ts';
 
 /** The key sticky-session tokens are signed with (HMAC-SHA-256). */
@@ -94,11 +95,12 @@ export const poolEntries = {
   replay_buffer: v.optional(bytes),
   ...trafficPoolEntries,
   ...compressionPoolEntries,
+  ...websocketPoolEntries,
   ...backendTlsEntries,
 };
 
 /** The object-valued pool settings: a service that sets some of their fields inherits the rest. */
-export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash', 'compression', 'tls'] as const;
+export const POOL_SECTIONS = ['health_check', 'passive_health', 'circuit_breaker', 'retry_backoff', 'retry_budget', 'sticky', 'consistent_hash', 'compression', 'websocket', 'tls'] as const;
 
 const poolSchema = v.strictObject(poolEntries);
 

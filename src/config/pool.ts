@@ -7,6 +7,7 @@ import { serverSpec } from './server.ts';
 import { DEFAULT_SERVICE } from './service-name.ts';
 import { NO_LIMITS, trafficLimits } from './traffic-schema.ts';
 import type { PoolSettings, ServiceConfig } from './types.ts';
+import { websocketSettings } from './websocket-schema.ts';
 
 /**
  * A service's settings as it gives them over those it inherits: each setting
@@ -101,6 +102,7 @@ export function poolSettings(p: ServiceInput): PoolSettings {
     priority: p.priority ? { header: p.priority.header.toLowerCase(), low: p.priority.low } : null,
     compression: compressionSettings(p),
     limits: NO_LIMITS,
+    websocket: websocketSettings(p.websocket),
     backendTls: backendTls(p.tls),
   };
 }

@@ -6,6 +6,7 @@ import type { ServiceInput } from './schema.ts';
 import type { ServerConfig } from './server.ts';
 import type { TlsConfig } from './tls-schema.ts';
 import type { BackendTls } from './backend-tls.ts';
+import type { WebSocketSettings } from './websocket-schema.ts';
 import type { CompressionConfig } from './compression-schema.ts';
 import type { ConcurrencyConfig, LimitKey, RateLimitConfig, RateLimitStoreName, TrafficLimits } from '../traffic/config.ts';
 
@@ -114,6 +115,8 @@ export interface PoolSettings {
   compression: CompressionConfig | null;
   /** The service's own rate limits and concurrency cap (a service's `rate_limit`, `max_concurrent`; never inherited). */
   limits: TrafficLimits;
+  /** WebSocket drain, idle and message limits (`websocket`). */
+  websocket: WebSocketSettings;
   /** How `https://` servers' certificates are checked (`tls`); null: the runtime's default trust store, for the URL's host. */
   backendTls: BackendTls | null;
 }
