@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { Digest } from './policies/types.ts';
 import type { Hmac } from './core/types.ts';
+import type { UpgradeInfo, WebSocketUpgrader } from './core/websocket.ts';
 import type { Compress } from './core/compress.ts';
 import { refuseForeignHosts } from './api/auth.ts';
 import { apiRoutes } from './api/routes.ts';
@@ -47,6 +48,8 @@ export interface Platform {
   openApi?: () => Promise<Record<string, unknown>>;
   /** What rate limits with store `edge` or `durable_object` count in (Workers bindings); none elsewhere. */
   rateLimitBindings?: RateLimitBindings;
+  /** Opens WebSockets for this request; default: the `webSocketUpgrade` the runtime's server puts on its env (Node, Bun, Deno); none: an upgrade gets 501. */
+  upgrade?(c: Context): WebSocketUpgrader | undefined;
   /** Compressing streams that flush every chunk, for `compression` (Node, Bun and Deno: node:zlib); none: responses are never compressed (Workers: Cloudflare's edge compresses). */
   compress?: Compress;
 }
@@ -95,7 +98,8 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
   });
 
   const prefix = config.admin.prefix.replace(/\/+$/, '');
-  const info = (c: Context) => ({ clientIp: platform.clientIp(c), waitUntil: platform.waitUntil?.(c) });
+  const upgradeOf = platform.upgrade ?? ((c: Context) => (c.env as { webSocketUpgrade?: WebSocketUpgrader } | undefined)?.webSocketUpgrade);
+  const info = (c: Context): UpgradeInfo => ({ clientIp: platform.clientIp(c), waitUntil: platform.waitUntil?.(c), upgrade: upgradeOf(c) });
 
   // Seed 003's gateway: every method on PREFIX/v1/proxy/{image_id}/{path} reaches that service with
   // /{path} and the query. It is traffic, not administration: outside the admin API and its write rules.

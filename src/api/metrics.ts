@@ -41,6 +41,8 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
 
   family('switchyard_in_flight_requests', 'gauge', 'Requests in flight to each server.');
   for (const x of servers) out.push(`switchyard_in_flight_requests{${of(x)}} ${x.s.active_connections}`);
+  family('switchyard_open_websockets', 'gauge', 'WebSockets open to each server (also counted in switchyard_in_flight_requests).');
+  for (const x of servers) out.push(`switchyard_open_websockets{${of(x)}} ${x.s.open_websockets}`);
   family('switchyard_up', 'gauge', '1 when the server is healthy and takes requests, else 0.');
   for (const x of servers) out.push(`switchyard_up{${of(x)}} ${x.s.status === 'healthy' && !x.s.ejected_until ? 1 : 0}`);
   family('switchyard_circuit_state', 'gauge', 'Circuit breaker state per server: 1 for the current state.');

@@ -105,6 +105,11 @@ describe('terminal tables', () => {
     assert.match(monitorView({ ...TOTALS, servers: DEFAULT_SERVERS }, 'http://lb', AT, { service: 'default' }), /^127\.0\.0\.1:2 +unhealthy/m);
   });
 
+  it('a server with open WebSockets shows how many of its active connections they are', () => {
+    const out = monitorView({ ...TOTALS, servers: { '127.0.0.1:1': server({ active_connections: 3, open_websockets: 2 }) } }, 'http://lb', AT);
+    assert.match(out, /^127\.0\.0\.1:1 +healthy +1 +3 \(2 ws\) +0 /m);
+  });
+
   it('a service the balancer does not have is an error naming those it has', () => {
     assert.throws(() => monitorView(SEVERAL, 'http://lb', AT, { service: 'nope' }), (e: Error) => e instanceof UnknownService && e.message === 'no service "nope" (services: default, web_next, api)');
   });

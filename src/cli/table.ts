@@ -10,6 +10,8 @@ export interface ServerLike {
   status: string;
   weight: number;
   active_connections: number;
+  /** Of active_connections, open WebSockets (absent from a balancer older than WebSockets). */
+  open_websockets?: number;
   requests: number;
   errors: number;
   avg_response_time_ms: number;
@@ -65,7 +67,7 @@ export function monitorView(s: StatsLike, url: string, at: Date, opts: ViewOptio
   const time = at.toISOString().slice(11, 19);
   const totals = (t: Omit<ServiceLike, 'servers' | 'algorithm'>) =>
     `servers ${t.healthy_servers}/${t.total_servers} healthy   requests ${t.total_requests}   failed ${t.failed_requests} (${t.error_rate}%)   ${t.requests_per_second} req/s`;
-  const serverRow = (id: string, v: ServerLike) => [id, v.status, v.weight, v.active_connections, v.requests, v.errors, `${v.avg_response_time_ms} ms`, `${v.p99_ms} ms`, v.circuit ?? '-'];
+  const serverRow = (id: string, v: ServerLike) => [id, v.status, v.weight, v.open_websockets ? `${v.active_connections} (${v.open_websockets} ws)` : v.active_connections, v.requests, v.errors, `${v.avg_response_time_ms} ms`, `${v.p99_ms} ms`, v.circuit ?? '-'];
   const header = ['server', 'health', 'weight', 'active', 'requests', 'errors', 'avg', 'p99', 'circuit'];
 
   if (opts.service !== undefined) {

@@ -191,6 +191,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     for (const name of [...services.keys()]) {
       if (!(name in doc.services)) {
+        services.get(name)?.close();
         services.delete(name);
         settingsCache.delete(name);
       }

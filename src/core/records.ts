@@ -22,6 +22,8 @@ export class BackendRuntime extends ServerCounters {
   latencyEstimate: LatencyEstimate = UNMEASURED;
   /** Attempts sent whose response headers have not come yet. */
   awaiting = 0;
+  /** WebSockets open to it (each also counts in `inFlight` while open). */
+  openWebSockets = 0;
   private readonly onLeave: () => void;
 
   /** `onLeave`: told each time a request leaves flight here (a place may have freed). */

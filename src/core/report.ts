@@ -21,6 +21,8 @@ export interface ServerReport {
   health_since: string | null;
   draining_since: string | null;
   active_connections: number;
+  /** WebSockets open to it (they count in active_connections too); 0 on Workers, which passes sockets on unseen. */
+  open_websockets: number;
   /** Most requests in flight to it at once (0: no cap). */
   max_conns: number;
   requests: number;
@@ -170,6 +172,7 @@ function serverReport(svc: Service, spec: Service['specs'][number], id: string, 
     health_since: rec?.since ? iso(rec.since) : null,
     draining_since: spec.drained_at ? iso(spec.drained_at) : null,
     active_connections: c.inFlight,
+    open_websockets: c.openWebSockets,
     max_conns: b.maxConns,
     requests: c.requests,
     errors: c.errors,

@@ -21,6 +21,8 @@ import { ServiceHealth } from './service-health.ts';
 import { slowStart } from './slow-start.ts';
 import { Totals } from './stats.ts';
 import { SessionTable, StickyTokens } from './sticky.ts';
+import { createUpgrade, wantsWebSocket } from './websocket.ts';
+import { GOING_AWAY, OpenSockets } from './websocket-sockets.ts';
 import type { Backend, BackendSpec, BalancerEvent, HealthRecord, Hmac, RequestInfo, UpstreamError } from './types.ts';
 
 /** What every service of one balancer shares. */
@@ -76,6 +78,9 @@ export class Service {
   effectiveWeight!: (b: Backend, now: number) => number;
   private budget!: RetryBudget;
   private proxy!: (request: Request, info: RequestInfo, path?: string) => Promise<Response>;
+  /** The WebSockets open to its servers (kept across changes to servers and settings). */
+  readonly sockets: OpenSockets;
+  private upgrade!: (request: Request, info: RequestInfo, path?: string) => Promise<Response>;
   private probe!: HealthProbe;
   private options!: PolicyOptions;
   private tokens: StickyTokens | undefined;
@@ -91,6 +96,7 @@ export class Service {
     this.health = new ServiceHealth(this.records, () => deps.health(name), deps.now, () => this.settings.healthCheck.rise);
     this.health.onRecovered = (id) => this.guards.recovered(id);
     this.shed = new ShedGate(this, deps);
+    this.sockets = new OpenSockets(deps.random);
     this.configure(settings, specs);
   }
 
@@ -138,7 +144,9 @@ export class Service {
     }
     this.specs = kept;
     this.pool = createPool(backends, this.settings.algorithm, this.options);
-    this.records.sync(kept.map((s, i) => ({ id: backends[i].id, drained: s.drain === true })));
+    const listed = kept.map((s, i) => ({ id: backends[i].id, drained: s.drain === true }));
+    this.records.sync(listed);
+    this.sockets.sync(listed, this.settings.websocket);
     const ramp = slowStart(this.settings, this.health, () => this.pool, this.options);
     this.effectiveWeight = ramp.weight;
     this.proxy = createProxy({
@@ -162,6 +170,12 @@ export class Service {
       queue: this.queue,
       compress: this.deps.compress,
     });
+    this.upgrade = createUpgrade({ config: this.settings, records: this.records, guards: this.guards, totals: this.totals, service: this.name, sockets: this.sockets, log: this.deps.log, now: this.deps.now, pool: ramp.pool, tokens: () => this.stickyTokens(), onDone: this.deps.onDone });
+  }
+
+  /** The service is gone: its WebSockets close now with 1001. */
+  close(): void {
+    this.sockets.closeAll(GOING_AWAY, 'service removed');
   }
 
   /** The checks a request passes before it reaches the retry loop (the service's own limits, load shedding). */
@@ -169,9 +183,10 @@ export class Service {
 
   /** Proxies a request to this service's servers (once its gates let it through); `path` replaces the request's path and query when given. */
   fetch(request: Request, info: RequestInfo, path?: string): Promise<Response> {
+    const go = wantsWebSocket(request.headers) ? this.upgrade : this.proxy;
     // Only the shed gate, and nothing to shed: the plain path, nothing allocated.
-    if (!this.gates.length || (this.gates.length === 1 && !(this.shed.percent() > 0))) return this.proxy(request, info, path);
-    return admitThen(this.gates, request, info, this.deps.now(), (i) => this.proxy(request, i, path));
+    if (!this.gates.length || (this.gates.length === 1 && !(this.shed.percent() > 0))) return go(request, info, path);
+    return admitThen(this.gates, request, info, this.deps.now(), (i) => go(request, i, path));
   }
 
   /** The tokens this service's sticky cookies carry (undefined while sticky is off or the secret is unknown). */
