@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import process from 'node:process';
 import { guardRequests } from '../core/request-guards.ts';
 import { undiciTransport } from '../transport/undici.ts';
+import { upgradeListener } from './websocket-node.ts';
 import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { http2SafeResponses, http2ServerOptions, limitHttp2Server } from './http2.ts';
@@ -63,6 +64,7 @@ export const serve: ServeFn = (handler, options) =>
     // Before it listens: node:http2 reads none of node:http's limit options.
     const sessions = h2 ? limitHttp2Server(server as unknown as Http2SecureServer, limits) : undefined;
     server.maxConnections = limits.maxConnections;
+    server.on('upgrade', upgradeListener(fetch, scheme));
     server.once('error', reject);
   });
 
