@@ -14,6 +14,9 @@ import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
+import { fetchUpgrader } from '../src/core/websocket.ts';
+
+const workerUpgrade = fetchUpgrader((url, init) => fetch(url, init));
 import { rateLimitStoreProblems } from '../src/traffic/stores.ts';
 import { tlsLimitProblems, WORKERS_TLS_LIMITS } from '../src/config/backend-tls.ts';
 import { edgeStore, loadEdgeConfig, rateLimitBindings, stateObject, type Env } from './env.ts';
@@ -67,6 +70,8 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
     rateLimitBindings: limits,
+    // workerd's fetch makes the upgrade: its 101 Response (with `.webSocket`) goes back unchanged.
+    upgrade: () => workerUpgrade,
     ...(env.ASSETS
       ? {
           dashboard: () => env.ASSETS!.fetch('http://assets.local/dashboard.html'),

@@ -1,6 +1,8 @@
 /** Bun: served by Bun.serve, backends reached through Bun's fetch with decompression off. */
 import { getConnInfo } from 'hono/bun';
 import { guardRequests } from '../core/request-guards.ts';
+import { wantsWebSocket, type WebSocketUpgrader } from '../core/websocket.ts';
+import { bunUpgrader, bunWebSocket, UPGRADED } from './websocket-bun.ts';
 import { fetchTransport } from '../transport/fetch.ts';
 import type { CaBundles } from '../transport/types.ts';
 import type { BackendTls } from '../config/backend-tls.ts';
@@ -15,10 +17,11 @@ interface BunServer {
   port: number;
   requestIP(req: Request): { address: string; family: string; port: number } | null;
   timeout(req: Request, seconds: number): void;
+  upgrade(req: Request, options: { headers?: Record<string, string>; data: unknown }): boolean;
   stop(closeActive?: boolean): Promise<void>;
 }
 /** What Hono's getConnInfo needs of the env: the Bun server, or a stand-in for a request made here. */
-type ClientAddress = Pick<BunServer, 'requestIP'>;
+type ClientAddress = Pick<BunServer, 'requestIP'> & { webSocketUpgrade?: WebSocketUpgrader };
 const Bun = (globalThis as unknown as { Bun: { version: string; serve(o: unknown): BunServer } }).Bun;
 
 /** Bun.serve's `tls`: the first certificate is the default, and each of every certificate's names picks it by SNI (the first to claim a name keeps it). */
@@ -65,10 +68,14 @@ export const serve: ServeFn = async (handler, options) => {
   // timeouts bound that): it is off from the head until the response is ready.
   const timed = async (req: Request, srv: BunServer, env: ClientAddress, request = req) => {
     srv.timeout(req, 0);
+    // A WebSocket upgrade's env carries its upgrader; once upgraded, Bun's fetch returns nothing.
+    const upgrading = wantsWebSocket(req.headers);
+    let res: Response | undefined;
     try {
-      return await guarded(request, env);
+      res = await guarded(request, upgrading ? { requestIP: () => env.requestIP(req), webSocketUpgrade: bunUpgrader(srv, req) } : env);
+      return res.headers.has(UPGRADED) ? undefined : res;
     } finally {
-      srv.timeout(req, idle);
+      if (!res?.headers.has(UPGRADED)) srv.timeout(req, idle);
     }
   };
   const scheme = options.tls ? 'https' : 'http';
@@ -81,6 +88,7 @@ export const serve: ServeFn = async (handler, options) => {
       idleTimeout: idle,
       // Bun's own limit (128 MiB by default) resets the connection; max_body is the core's, answered 413.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      websocket: bunWebSocket,
       fetch: (req: Request, srv: BunServer) => {
         if (/^https?:\/\//.test(req.url)) return timed(req, srv, srv);
         // Bun leaves the URL relative when Host is missing or unusable. Without one (HTTP/1.0),

@@ -4,6 +4,8 @@ import type { ListenLimits } from '../config/types.ts';
 import { ENV_VARS } from '../config/load.ts';
 import { guardRequests, type Handler } from '../core/request-guards.ts';
 import { fetchTransport } from '../transport/fetch.ts';
+import { wantsWebSocket } from '../core/websocket.ts';
+import { denoUpgrader } from './websocket-deno.ts';
 import type { CaBundles } from '../transport/types.ts';
 import type { BackendTls, TlsLimits } from '../config/backend-tls.ts';
 import { zlibCompress } from './compress.ts';
@@ -48,6 +50,7 @@ interface DenoApi {
   listen(options: { hostname: string; port: number }): DenoListener;
   listenTls(options: { hostname: string; port: number; cert?: string; key?: string; alpnProtocols?: string[]; [resolver: symbol]: unknown }): DenoListener;
   internal?: symbol;
+  upgradeWebSocket(req: Request, options: { protocol?: string; idleTimeout?: number }): { socket: WebSocket; response: Response };
 }
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
 const encoder = new TextEncoder();
@@ -87,7 +90,7 @@ export const serve: ServeFn = async (handler, options) => {
   const { hostname, tls } = options;
   const scheme = tls ? 'https' : 'http';
   // The listener says the scheme: Deno takes an absolute-form target's (`GET http://x/` over TLS) as it is.
-  const guarded = guardRequests<unknown>((req, info) => handler(withScheme(req, scheme), info), { maxBodyBytes: limits.maxBodyBytes });
+  const guarded = guardRequests<unknown>((req, info) => handler(withScheme(req, scheme), withWebSocket(req, info)), { maxBodyBytes: limits.maxBodyBytes });
   const serveOn = internals?.serveHttpOnConnection;
   if (typeof serveOn !== 'function') {
     const pem = tls ? { cert: tls.certificates[0].cert, key: tls.certificates[0].key } : {};
@@ -137,6 +140,10 @@ async function reopen(listen: Listen, port: number): Promise<DenoListener> {
     await new Promise((r) => setTimeout(r, waitMs));
   }
 }
+
+/** A WebSocket upgrade's info carries its upgrader (the request as Deno handed it over, which Deno.upgradeWebSocket needs). */
+const withWebSocket = (req: Request, info: unknown) =>
+  wantsWebSocket(req.headers) ? Object.assign(Object.create(info as object) as object, { webSocketUpgrade: denoUpgrader((r, o) => Deno.upgradeWebSocket(r, o), req) }) : info;
 
 const internalError = () => new Response('Internal Server Error', { status: 500 });
 
