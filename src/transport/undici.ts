@@ -4,9 +4,7 @@ import type { Backend } from '../core/types.ts';
 import { classify, invalidResponse, tlsRefused } from './classify.ts';
 import { HEAD_LIMIT_BYTES, headFault, kib } from './head.ts';
 import type { CaBundles, OutboundRequest, Transport, UpstreamResponse } from './types.ts';
-
-/** Bodies up to this size with a declared length are read at once (as nginx buffers small responses). */
-const BUFFER_LIMIT = 64 * 1024;
+import { WHOLE_BODY_LIMIT_BYTES } from './whole-body.ts';
 
 /**
  * Node's fast path: a keep-alive undici pool per backend. Bodies pass through
@@ -72,7 +70,7 @@ export function undiciTransport(options: { keepAliveTimeoutMs?: number; cas?: Ca
           return { ...head, body: null };
         }
         const length = Number(res.headers['content-length'] ?? NaN);
-        if (length <= BUFFER_LIMIT) return { ...head, body: new Uint8Array(await res.body.arrayBuffer()) };
+        if (length <= WHOLE_BODY_LIMIT_BYTES) return { ...head, body: new Uint8Array(await res.body.arrayBuffer()) };
         // ReadableStream.from (not Readable.toWeb): the latter crashed Node 20 on client aborts mid-body.
         const body = (ReadableStream as unknown as { from(it: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(res.body);
         return { ...head, body };
