@@ -14,8 +14,9 @@
  * per-chunk cost the proxy avoids. The fetch transport hands the runtime's
  * body on as it is, so its body errors are the runtime's own (Node's
  * `TypeError: terminated`, Deno's `error reading a body from connection`, …).
- * The undici transport reads small declared-length bodies inside `send`, so a
- * cut there rejects `send` with `reset`. Both are allowed.
+ * Small declared-length bodies (up to 64 KiB, transport/whole-body.ts) are
+ * the exception: every transport reads them inside `send`, so a cut there
+ * rejects `send` with `reset`, and an abort with what any abort gives.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -298,6 +299,59 @@ const CASES = {
         assert.equal((await readAll(empty.body)).length, 0);
       },
     ),
+
+  // Read inside send, a small body spares the core a stream per response (the request leaves
+  // flight when send resolves); that read is still the attempt's: cut, it rejects send.
+  'a body of declared length up to 64 KiB arrives whole as bytes; one byte more streams': (make) =>
+    withServer(
+      make,
+      (req, c) => {
+        const n = Number(req.target.slice(1));
+        return c.respond(200, 'OK', [['Content-Type', 'application/octet-stream'], ['Content-Length', n]], patterned(n));
+      },
+      async (s, t) => {
+        for (const n of [1, 5000, 64 * 1024]) {
+          const res = await within(t.send(outbound('GET', `/${n}`), backendAt(s.origin), never()), `send ${n}`);
+          assert.ok(res.body instanceof Uint8Array, `${n} bytes: read whole, not ${Object.prototype.toString.call(res.body)}`);
+          assert.deepEqual(res.body, patterned(n), `${n} bytes: exactly`);
+        }
+        const res = await within(t.send(outbound('GET', `/${64 * 1024 + 1}`), backendAt(s.origin), never()), 'send 64 KiB + 1');
+        assert.ok(res.body instanceof ReadableStream, '64 KiB + 1: a stream');
+        assert.deepEqual(await within(readAll(res.body), 'read'), patterned(64 * 1024 + 1));
+      },
+    ),
+
+  'a small body cut or abandoned while send reads it rejects send: reset, timeout, or cancelled': async (make) => {
+    const conns = new Map<string, Conn>();
+    const sent = new Map<string, ReturnType<typeof gate>>();
+    await withServer(
+      make,
+      async (req, c) => {
+        conns.set(req.target, c);
+        await c.respond(200, 'OK', [['Content-Length', 10_000]], patterned(1000));
+        if (req.target === '/rst') c.reset();
+        else if (req.target === '/fin') c.close();
+        else sent.get(req.target)!.open(); // the rest never comes: only the abort ends it
+      },
+      async (s, t) => {
+        for (const path of ['/rst', '/fin']) {
+          const e = await rejectsWith(t.send(outbound('GET', path), backendAt(s.origin), never()), ['reset'], `cut ${path}`);
+          assert.match(e.message, new RegExp(`^reset: 127\\.0\\.0\\.1:${s.port} `), path);
+        }
+        const table: Array<[string, unknown, UpstreamErrorKind[]]> = [
+          ['/timeout', new DOMException('no response within 1 ms', 'TimeoutError'), ['timeout']],
+          ['/client-gone', new Error('client went away'), ['reset', 'protocol']],
+        ];
+        for (const [path, reason, kinds] of table) {
+          sent.set(path, gate());
+          const controller = new AbortController();
+          void sent.get(path)!.wait.then(() => controller.abort(reason));
+          await rejectsWith(t.send(outbound('GET', path), backendAt(s.origin), controller.signal), kinds, `aborted ${path}`);
+          await within(conns.get(path)!.closed, `${path}: the upstream connection closes`);
+        }
+      },
+    );
+  },
 
   'a large body streams: send resolves with the head, before the body is all sent': async (make) => {
     const go = gate();

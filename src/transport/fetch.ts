@@ -1,8 +1,9 @@
 import type { BackendTls } from '../config/backend-tls.ts';
-import type { Backend } from '../core/types.ts';
-import { classify, invalidResponse, tlsRefused } from './classify.ts';
+import { UpstreamError, type Backend } from '../core/types.ts';
+import { classify, invalidResponse, tlsRefused, upstreamMessage } from './classify.ts';
 import { headFault } from './head.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
+import { wholeBodyLength } from './whole-body.ts';
 
 export interface FetchTransportOptions {
   /** The fetch to use (defaults to the global one). */
@@ -36,6 +37,10 @@ const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 /**
  * A transport over web-standard `fetch`: works on every runtime. A response
  * head the backend got wrong (transport/head.ts) rejects with `protocol`.
+ * A body of declared length up to 64 KiB (transport/whole-body.ts) is read
+ * inside `send` and handed on as bytes, under the attempt's signal: a cut
+ * there rejects `send` (`reset`), an abort cancels the read (`timeout` for a
+ * TimeoutError). Any other body is the runtime's own stream, handed on as it is.
  */
 export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
@@ -74,7 +79,16 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
         res.body?.cancel().catch(() => {});
         throw invalidResponse(backend.id, fault);
       }
-      return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
+      const length = wholeBodyLength(req.method, res.status, res.headers.get('content-length'), res.headers.get('content-encoding'), decodesBodies);
+      if (length < 0 || !res.body) return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } catch (error) {
+        throw classify(error, signal, backend.id);
+      }
+      if (bytes.byteLength !== length) throw new UpstreamError('reset', upstreamMessage('reset', backend.id, `${bytes.byteLength} of the ${length} bytes its Content-Length declared`));
+      return { status: res.status, statusText: res.statusText, headers: res.headers, body: bytes };
     },
   };
 }

@@ -6,3 +6,18 @@
 
 /** Bodies with a declared length up to this many bytes are read whole. */
 export const WHOLE_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The byte count a response's body is to be read whole at, or -1 to stream it:
+ * -1 when the response has no body (HEAD, 204, 304), when its Content-Length
+ * is absent, not one plain decimal, or over `WHOLE_BODY_LIMIT_BYTES`, and, for
+ * a transport that decodes bodies (`decoded`), when it has a Content-Encoding
+ * (the decoded bytes are not the length declared, and may be far more).
+ */
+export function wholeBodyLength(method: string, status: number, contentLength: string | null, contentEncoding: string | null, decoded: boolean): number {
+  if (method === 'HEAD' || status === 204 || status === 304 || contentLength === null) return -1;
+  if (decoded && contentEncoding !== null && contentEncoding.trim().toLowerCase() !== 'identity') return -1;
+  if (!/^\d{1,6}$/.test(contentLength)) return -1;
+  const length = Number(contentLength);
+  return length <= WHOLE_BODY_LIMIT_BYTES ? length : -1;
+}
