@@ -4,7 +4,7 @@
  * Everything runtime-specific arrives in `Runtime`.
  */
 import { createApp } from '../app.ts';
-import { createLogger } from '../core/log.ts';
+import { createLogger, createLogSink } from '../core/log.ts';
 import { startDemoBackends } from '../demo/start.ts';
 import { startHealthTimer } from '../health/timer.ts';
 import { createStore, StoreUnavailableError } from '../storage/registry.ts';
@@ -19,7 +19,9 @@ import type { FetchHandler, Runtime, Served } from './types.ts';
 export async function runBalancer(d: Runtime): Promise<void> {
   const loaded = await loadConfigOrExit(d.argv, d.env, d.readFile, d.stderr, d.exit, d.stdout);
   const config = loaded.config;
-  const log = createLogger(config.logLevel, d.stdout);
+  // Log lines go out in batches, once per event-loop turn, bounded while stdout's reader is slow.
+  const sink = createLogSink({ write: d.stdoutBatch ?? ((chunk) => d.stdout(chunk.slice(0, -1))), schedule: nextTurn });
+  const log = createLogger(config.logLevel, sink);
   const material = config.tls ? await certificatesOrExit(config, d, log) : undefined;
   const cas = await backendCasOrExit(config, d, (line) => log.warn(line));
   const demo = loaded.demo ? await startDemoBackends(config.host, d.serve) : undefined;
@@ -45,6 +47,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
   try {
     server = await d.serve(handler, { hostname: config.host, port: config.port, limits: config.listen, tls: material });
   } catch (e) {
+    await sink.flush();
     d.stderr(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
     await demo?.close();
     return d.exit(1);
@@ -53,6 +56,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     try {
       redirect = await d.serve(httpsRedirect(server.port, config.host), { hostname: config.host, port: redirectPort, limits: config.listen });
     } catch (e) {
+      await sink.flush();
       d.stderr(`cannot listen on ${config.host}:${redirectPort} (load_balancer.ssl.redirect_http_port): ${(e as Error).message}`);
       await server.close();
       await demo?.close();
@@ -61,7 +65,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
   }
   const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const base = `${material ? 'https' : 'http'}://${hostInUrl}:${server.port}`;
-  d.stdout(
+  sink.write(
     [
       `switchyard listening on ${base} (${d.name}, ${summary(config)})`,
       `  dashboard: ${base}${config.admin.prefix}/dashboard`,
@@ -72,6 +76,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
       ...config.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''}${demo ? ' [demo]' : ''}`),
       ...config.services.flatMap((svc) => svc.servers.map((s) => `  backend:   ${s.url}${s.name ? ` (${s.name})` : ''} [${svc.name}]`)),
     ].join('\n'),
+    false,
   );
 
   // Health rounds, each when the earliest check is due (services added at run time included).
@@ -88,16 +93,26 @@ export async function runBalancer(d: Runtime): Promise<void> {
     stopping = true;
     log.info('stopping: finishing in-flight requests', { signal });
     timer.stop();
-    const force = setTimeout(() => d.exit(0), 10_000);
-    (force as { unref?: () => void }).unref?.();
+    // After 10 s: out, with what is logged written (1 s more at most).
+    const force = setTimeout(() => {
+      unref(setTimeout(() => d.exit(0), 1_000));
+      void sink.flush().then(() => d.exit(0));
+    }, 10_000);
+    unref(force);
     await Promise.all([server.close(), redirect?.close()]);
     await transport.close?.();
     await demo?.close();
+    await sink.flush();
     d.exit(0);
   });
 }
 
 type Log = ReturnType<typeof createLogger>;
+
+const unref = (timer: unknown) => (timer as { unref?: () => void }).unref?.();
+
+/** Runs `run` after the current event-loop turn (every runtime this process runs on has `setImmediate`). */
+const nextTurn = (run: () => void): void => void (typeof setImmediate === 'function' ? setImmediate(run) : setTimeout(run, 0));
 
 /** The listener's certificates, read and checked; a missing, unreadable or mismatched file ends the process (2), naming it. */
 async function certificatesOrExit(config: Config, d: Runtime, log: Log): Promise<TlsMaterial> {

@@ -71,6 +71,11 @@ export interface Runtime {
   /** Compressing streams that flush every chunk, for `compression`. */
   compress: Compress;
   stdout(line: string): void;
+  /**
+   * Writes a batch of log lines (each ending in a newline) to stdout without blocking; resolves once it is
+   * written (or failed), and the process log writes its next batch after that. Absent: `stdout` per line.
+   */
+  stdoutBatch?(chunk: string): Promise<void>;
   stderr(line: string): void;
   exit(code: number): never;
   /** Calls `handler` on SIGINT and SIGTERM. */
