@@ -12,7 +12,7 @@ const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').repl
  * sessions; requests per route; the balancer's own answers and retries;
  * requests shed per service; each service's queue (length, timeouts, wait);
  * each rate limit's and concurrency cap's counts; compressed bodies and
- * their bytes before and after, by encoding.
+ * their bytes before and after, by encoding; log lines dropped.
  */
 export async function renderMetrics(balancer: Balancer): Promise<string> {
   const report = await balancer.status();
@@ -95,6 +95,8 @@ export async function renderMetrics(balancer: Balancer): Promise<string> {
   for (const e of CONTENT_CODINGS) out.push(`switchyard_compression_out_bytes_total{encoding="${e}"} ${balancer.totals.compressed.get(e)?.bytesOut ?? 0}`);
   family('switchyard_healthy_servers', 'gauge', 'Servers healthy and not draining, by service.');
   for (const svc of Object.values(report.services)) out.push(`switchyard_healthy_servers{service="${label(svc.name)}"} ${svc.healthy_servers}`);
+  family('switchyard_log_lines_dropped_total', 'counter', 'Access-log and debug lines dropped because the log destination could not keep up.');
+  out.push(`switchyard_log_lines_dropped_total ${balancer.log.droppedLines?.() ?? 0}`);
   family('switchyard_uptime_seconds', 'gauge', 'Seconds since this instance started.');
   out.push(`switchyard_uptime_seconds ${report.uptime}`);
   return `${out.join('\n')}\n`;

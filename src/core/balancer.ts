@@ -87,6 +87,8 @@ export interface Balancer {
   readonly config: Config;
   /** Recent health transitions and admin changes, newest last (at most 100). */
   readonly events: readonly BalancerEvent[];
+  /** Where this balancer logs (its dropped-line count is in the metrics). */
+  readonly log: Logger;
   /**
    * What is wrong with the limits of a service or route list about to be put
    * through the API (paths as in its body): a rate-limit name another scope
@@ -286,6 +288,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     },
     settle: () => ready(),
     state,
+    log,
     services,
     get routes() {
       return routes;
