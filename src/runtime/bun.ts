@@ -5,6 +5,7 @@ import { wantsWebSocket, type WebSocketUpgrader } from '../core/websocket.ts';
 import { bunUpgrader, bunWebSocket, UPGRADED } from './websocket-bun.ts';
 import { fetchTransport } from '../transport/fetch.ts';
 import type { CaBundles } from '../transport/types.ts';
+import { BUN_WHOLE_BODY_LIMIT_BYTES } from '../transport/whole-body.ts';
 import type { BackendTls } from '../config/backend-tls.ts';
 import { zlibCompress } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
@@ -128,7 +129,7 @@ export const runtime: Runtime = {
   name: `Bun ${Bun.version}`,
   serve,
   // Bun's fetch passes encoded bodies through when asked.
-  transport: (cas) => fetchTransport({ decodesBodies: false, init: { decompress: false }, tlsInit: (tls) => bunTlsInit(tls, cas) }),
+  transport: (cas) => fetchTransport({ decodesBodies: false, init: { decompress: false }, wholeBodyLimitBytes: BUN_WHOLE_BODY_LIMIT_BYTES, tlsInit: (tls) => bunTlsInit(tls, cas) }),
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,

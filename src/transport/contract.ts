@@ -14,7 +14,7 @@
  * per-chunk cost the proxy avoids. The fetch transport hands the runtime's
  * body on as it is, so its body errors are the runtime's own (Node's
  * `TypeError: terminated`, Deno's `error reading a body from connection`, …).
- * Small declared-length bodies (up to 64 KiB, transport/whole-body.ts) are
+ * Small declared-length bodies (up to 64 KiB or the transport's limit) are
  * the exception: every transport reads them inside `send`, so a cut there
  * rejects `send` with `reset`, and an abort with what any abort gives.
  */
@@ -24,6 +24,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { closedPort, patterned, scriptedServer, type Conn, type ReceivedRequest, type Script, type ScriptedServer } from '../../test/fixtures/scripted-http.ts';
 import { UpstreamError, type Backend, type UpstreamErrorKind } from '../core/types.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
+import { WHOLE_BODY_LIMIT_BYTES } from './whole-body.ts';
 
 export interface TransportExpectations {
   /** What the transport says in `decodesBodies`, and so what the gzip cases check. */
@@ -34,6 +35,8 @@ export interface TransportExpectations {
    * fetch), or `''` for a status that has none.
    */
   statusText: 'as-sent' | 'canonical';
+  /** Bodies of declared length up to this many bytes arrive as bytes (default 64 KiB, transport/whole-body.ts). */
+  wholeBodyLimitBytes?: number;
   /** Cases this transport cannot pass, with the reason (a runtime bug, not the transport's). */
   skip?: Partial<Record<TransportCase, string>>;
 }
@@ -302,7 +305,7 @@ const CASES = {
 
   // Read inside send, a small body spares the core a stream per response (the request leaves
   // flight when send resolves); that read is still the attempt's: cut, it rejects send.
-  'a body of declared length up to 64 KiB arrives whole as bytes; one byte more streams': (make) =>
+  'a body of declared length up to its limit arrives whole as bytes; one byte more streams': (make, exp) =>
     withServer(
       make,
       (req, c) => {
@@ -310,25 +313,27 @@ const CASES = {
         return c.respond(200, 'OK', [['Content-Type', 'application/octet-stream'], ['Content-Length', n]], patterned(n));
       },
       async (s, t) => {
-        for (const n of [1, 5000, 64 * 1024]) {
+        const limit = exp.wholeBodyLimitBytes ?? WHOLE_BODY_LIMIT_BYTES;
+        for (const n of [1, Math.min(5000, limit), limit]) {
           const res = await within(t.send(outbound('GET', `/${n}`), backendAt(s.origin), never()), `send ${n}`);
           assert.ok(res.body instanceof Uint8Array, `${n} bytes: read whole, not ${Object.prototype.toString.call(res.body)}`);
           assert.deepEqual(res.body, patterned(n), `${n} bytes: exactly`);
         }
-        const res = await within(t.send(outbound('GET', `/${64 * 1024 + 1}`), backendAt(s.origin), never()), 'send 64 KiB + 1');
-        assert.ok(res.body instanceof ReadableStream, '64 KiB + 1: a stream');
-        assert.deepEqual(await within(readAll(res.body), 'read'), patterned(64 * 1024 + 1));
+        const res = await within(t.send(outbound('GET', `/${limit + 1}`), backendAt(s.origin), never()), 'send limit + 1');
+        assert.ok(res.body instanceof ReadableStream, `${limit + 1} bytes: a stream`);
+        assert.deepEqual(await within(readAll(res.body), 'read'), patterned(limit + 1));
       },
     ),
 
-  'a small body cut or abandoned while send reads it rejects send: reset, timeout, or cancelled': async (make) => {
+  'a small body cut or abandoned while send reads it rejects send: reset, timeout, or cancelled': async (make, exp) => {
+    const declared = exp.wholeBodyLimitBytes ?? WHOLE_BODY_LIMIT_BYTES;
     const conns = new Map<string, Conn>();
     const sent = new Map<string, ReturnType<typeof gate>>();
     await withServer(
       make,
       async (req, c) => {
         conns.set(req.target, c);
-        await c.respond(200, 'OK', [['Content-Length', 10_000]], patterned(1000));
+        await c.respond(200, 'OK', [['Content-Length', declared]], patterned(1000));
         if (req.target === '/rst') c.reset();
         else if (req.target === '/fin') c.close();
         else sent.get(req.target)!.open(); // the rest never comes: only the abort ends it

@@ -3,7 +3,7 @@ import { UpstreamError, type Backend } from '../core/types.ts';
 import { classify, invalidResponse, tlsRefused, upstreamMessage } from './classify.ts';
 import { headFault } from './head.ts';
 import type { OutboundRequest, Transport, UpstreamResponse } from './types.ts';
-import { wholeBodyLength } from './whole-body.ts';
+import { WHOLE_BODY_LIMIT_BYTES, wholeBodyLength } from './whole-body.ts';
 
 export interface FetchTransportOptions {
   /** The fetch to use (defaults to the global one). */
@@ -28,6 +28,12 @@ export interface FetchTransportOptions {
    * with `tls` is refused so (Workers' fetch has no TLS options).
    */
   tlsInit?: (tls: BackendTls) => Record<string, unknown> | { refused: string };
+  /**
+   * Bodies of declared length up to this many bytes are read inside `send` and
+   * handed on as bytes (default 64 KiB, as the undici transport). Bun serves a
+   * body handed as bytes past about 12 KiB more slowly than its stream.
+   */
+  wholeBodyLimitBytes?: number;
 }
 
 const NO_TLS_OPTIONS = { refused: "this runtime's fetch has no TLS options: tls settings cannot apply" };
@@ -37,7 +43,8 @@ const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 /**
  * A transport over web-standard `fetch`: works on every runtime. A response
  * head the backend got wrong (transport/head.ts) rejects with `protocol`.
- * A body of declared length up to 64 KiB (transport/whole-body.ts) is read
+ * A body of declared length up to 64 KiB (transport/whole-body.ts; less with
+ * `wholeBodyLimitBytes`) is read
  * inside `send` and handed on as bytes, under the attempt's signal: a cut
  * there rejects `send` (`reset`), an abort cancels the read (`timeout` for a
  * TimeoutError). Any other body is the runtime's own stream, handed on as it is.
@@ -45,6 +52,7 @@ const DECODED_BY_EVERY_FETCH = ['gzip', 'br'];
 export function fetchTransport(options: FetchTransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
   const decodesBodies = options.decodesBodies ?? true;
+  const wholeLimitBytes = options.wholeBodyLimitBytes ?? WHOLE_BODY_LIMIT_BYTES;
   const decodes = new Set((options.decodes ?? DECODED_BY_EVERY_FETCH).map((c) => c.toLowerCase()));
   // Backends of one pool share their settings' `tls` object: one init per setting.
   const tlsInits = new WeakMap<BackendTls, Record<string, unknown> | { refused: string }>();
@@ -79,7 +87,7 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
         res.body?.cancel().catch(() => {});
         throw invalidResponse(backend.id, fault);
       }
-      const length = wholeBodyLength(req.method, res.status, res.headers.get('content-length'), res.headers.get('content-encoding'), decodesBodies);
+      const length = wholeBodyLength(req.method, res.status, res.headers.get('content-length'), res.headers.get('content-encoding'), decodesBodies, wholeLimitBytes);
       if (length < 0 || !res.body) return { status: res.status, statusText: res.statusText, headers: res.headers, body: res.body };
       let bytes: Uint8Array;
       try {

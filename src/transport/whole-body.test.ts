@@ -29,3 +29,10 @@ describe('wholeBodyLength: which bodies are read whole inside send', () => {
     it(name, () => assert.equal(wholeBodyLength(method, status, length, encoding, decoded), expected));
   }
 });
+
+describe('wholeBodyLength: a transport given a lower limit', () => {
+  it('reads whole up to that limit, and streams above it', () => {
+    assert.equal(wholeBodyLength('GET', 200, '8192', null, false, 8192), 8192);
+    assert.equal(wholeBodyLength('GET', 200, '8193', null, false, 8192), -1);
+  });
+});

@@ -1,6 +1,7 @@
 /** The fetch transports as the Bun and Deno entries build them (src/runtime/bun.ts, deno.ts), and what the contract expects of each. */
 import type { TransportExpectations } from '../../src/transport/contract.ts';
 import type { FetchTransportOptions } from '../../src/transport/fetch.ts';
+import { BUN_WHOLE_BODY_LIMIT_BYTES } from '../../src/transport/whole-body.ts';
 
 export interface InRuntime {
   name: string;
@@ -14,8 +15,8 @@ export const IN_RUNTIME: Record<'bun' | 'deno', InRuntime> = {
   bun: {
     name: 'fetch (Bun, decompress: false)',
     file: 'test/transport/bun-fetch.contract.ts',
-    options: { decodesBodies: false, init: { decompress: false } },
-    expectations: { decodesBodies: false, statusText: 'as-sent' },
+    options: { decodesBodies: false, init: { decompress: false }, wholeBodyLimitBytes: BUN_WHOLE_BODY_LIMIT_BYTES },
+    expectations: { decodesBodies: false, statusText: 'as-sent', wholeBodyLimitBytes: BUN_WHOLE_BODY_LIMIT_BYTES },
   },
   deno: {
     name: 'fetch (Deno)',
