@@ -142,7 +142,7 @@ export function createUpgrade(d: UpgradeDeps): (request: Request, info: UpgradeI
     const problem = handshakeProblem(request.method, request.headers);
     if (problem) return refuse(request, info, startedAt, problemResponse(badRequest('The WebSocket handshake is not valid.', [problem], url.pathname), { 'sec-websocket-version': '13' }));
     if (!info.upgrade) {
-      return refuse(request, info, startedAt, problemResponse({ type: 'urn:switchyard:problem:websocket-unsupported', title: 'WebSockets not served', status: 501, detail: 'This runtime entry does not serve WebSockets.', instance: url.pathname }));
+      return refuse(request, info, startedAt, problemResponse({ type: 'urn:switchyard:problem:websocket-unsupported', title: 'WebSockets not served', status: 501, detail: 'This runtime entry does not serve WebSockets here (the README\'s runtime table says where they are served).', instance: url.pathname }));
     }
     const headers = upstreamHeaders(request.headers, { clientIp: info.clientIp, proto: url.protocol.slice(0, -1), host: request.headers.get('host') ?? url.host });
     headers.set('connection', 'Upgrade');

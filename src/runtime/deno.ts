@@ -84,14 +84,19 @@ type Listen = (port: number) => DenoListener;
  * The TLS listener offers `h2` by ALPN when `tls.http2` holds (then `http/1.1`, else that alone) and Deno's
  * server speaks what the client picked; the limits count an HTTP/2 connection as one, its streams as its
  * requests. Plain Deno.serve (the fallback) always offers `h2`.
+ * WebSockets (websocket-deno.ts) are served only by plain Deno.serve: Deno 2.9.5's per-connection server
+ * closes an upgraded socket the moment its HTTP serving ends (serveHttpOn's non-graceful op_http_close), so
+ * where the limits apply an upgrade gets the core's 501.
  */
 export const serve: ServeFn = async (handler, options) => {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const { hostname, tls } = options;
   const scheme = tls ? 'https' : 'http';
   // The listener says the scheme: Deno takes an absolute-form target's (`GET http://x/` over TLS) as it is.
-  const guarded = guardRequests<unknown>((req, info) => handler(withScheme(req, scheme), withWebSocket(req, info)), { maxBodyBytes: limits.maxBodyBytes });
   const serveOn = internals?.serveHttpOnConnection;
+  // WebSockets only on plain Deno.serve: the per-connection server closes an upgraded socket as soon as its HTTP serving ends (Deno 2.9.5).
+  const sockets = typeof serveOn !== 'function';
+  const guarded = guardRequests<unknown>((req, info) => handler(withScheme(req, scheme), sockets ? withWebSocket(req, info) : info), { maxBodyBytes: limits.maxBodyBytes });
   if (typeof serveOn !== 'function') {
     const pem = tls ? { cert: tls.certificates[0].cert, key: tls.certificates[0].key } : {};
     const server = Deno.serve({ hostname, port: options.port, ...pem, onListen: () => {} }, (req, info) => guarded(req, info));
@@ -143,7 +148,7 @@ async function reopen(listen: Listen, port: number): Promise<DenoListener> {
 
 /** A WebSocket upgrade's info carries its upgrader (the request as Deno handed it over, which Deno.upgradeWebSocket needs). */
 const withWebSocket = (req: Request, info: unknown) =>
-  wantsWebSocket(req.headers) ? Object.assign(Object.create(info as object) as object, { webSocketUpgrade: denoUpgrader((r, o) => Deno.upgradeWebSocket(r, o), req) }) : info;
+  wantsWebSocket(req.headers) ? { remoteAddr: (info as { remoteAddr?: unknown }).remoteAddr, webSocketUpgrade: denoUpgrader((r, o) => Deno.upgradeWebSocket(r, o), req) } : info;
 
 const internalError = () => new Response('Internal Server Error', { status: 500 });
 

@@ -48,7 +48,7 @@ export const bunWebSocket = {
   maxPayloadLength: 1024 * 1024 * 1024,
   idleTimeout: 0,
   sendPings: false,
-  perMessageDeflate: true,
+  perMessageDeflate: false,
   backpressureLimit: 16 * 1024 * 1024,
   closeOnBackpressureLimit: false,
   open(ws: BunSocket) {

@@ -4,7 +4,9 @@
  * offered the client's subprotocols; the client's socket then accepts the one
  * the backend chose. Deno's WebSocket cannot stop reading: a side whose
  * queue grows past 1 MiB (plus one message) is closed with 1013 rather than
- * kept in memory without bound.
+ * kept in memory without bound. Used only where plain Deno.serve serves
+ * (see deno.ts): Deno 2.9.5's per-connection server, which applies the
+ * listener's limits, closes an upgraded socket as soon as it opens.
  */
 import type { WebSocketUpgrader } from '../core/websocket.ts';
 import { openUpstream, Relay } from './websocket-relay.ts';

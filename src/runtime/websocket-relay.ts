@@ -2,8 +2,9 @@
  * A WebSocket relay for the runtimes that end the client's socket themselves
  * (Bun, Deno): messages pass between the client's socket and an upstream
  * `WebSocket` to the chosen server, one by one, with their close codes. Pings
- * are answered at each hop by the runtime; permessage-deflate is negotiated
- * per hop. A message over `max_message_bytes` closes both sides with 1009;
+ * are answered at each hop by the runtime. permessage-deflate is off on both
+ * hops (Bun keeps ~200 KiB of zlib state per socket and hop); Deno's client
+ * offers none. A message over `max_message_bytes` closes both sides with 1009;
  * none either way for `idle_timeout` closes them with 1001; a backend that
  * goes without a close frame closes the client with 1011.
  */
@@ -39,10 +40,11 @@ export function relayHeaders(h: Headers): Record<string, string> {
 /** Opens the upstream socket; rejects with an UpstreamError when the backend refuses it or cannot be reached. */
 export function openUpstream(target: WebSocketTarget, timeoutMs: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const Ws = WebSocket as unknown as new (url: string, options: { headers: Record<string, string>; protocols: string[] }) => WebSocket;
+    const Ws = WebSocket as unknown as new (url: string, options: { headers: Record<string, string>; protocols: string[]; perMessageDeflate: boolean }) => WebSocket;
     let ws: WebSocket;
     try {
-      ws = new Ws(target.url, { headers: relayHeaders(target.headers), protocols: target.protocols });
+      // No permessage-deflate on the hop to the backend (Bun's option; Deno offers none): a zlib context costs ~200 KiB a socket.
+      ws = new Ws(target.url, { headers: relayHeaders(target.headers), protocols: target.protocols, perMessageDeflate: false });
     } catch (e) {
       return reject(new UpstreamError('protocol', String(e)));
     }
@@ -167,7 +169,7 @@ export class Relay {
     this.finish();
     if (!this.client) return; // attach closes it
     if (!clean || code === 1006) this.client.close(1011, 'backend failed');
-    else if (code === 1005) this.client.close();
+    else if (code === 1005) this.client.close(1000);
     else this.client.close(code, reason);
   }
 
