@@ -7,6 +7,7 @@ import { runShedConformance } from './shed-suite.ts';
 import { processStarter, runConformance } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
 import { runRateLimitConformance } from './rate-limit-suite.ts';
+import { runWebSocketConformance } from './websocket-suite.ts';
 
 runConformance('node', processStarter('node'));
 runServicesConformance('node', processStarter('node'));
@@ -17,3 +18,4 @@ runAdminInputConformance('node', processStarter('node'));
 runShedConformance('node', processStarter('node'));
 runQueueConformance('node', processStarter('node'));
 runRateLimitConformance('node', processStarter('node'));
+runWebSocketConformance('node', processStarter('node'), { skip: { maxMessage: 'the Node tunnel pipes bytes and relays no frames: max_message_bytes applies where frames are relayed (Bun, Deno)' } });

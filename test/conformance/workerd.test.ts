@@ -8,6 +8,7 @@ import { runShedConformance } from './shed-suite.ts';
 import { runConformance, type Starter, type SuiteOptions } from './suite.ts';
 import { runQueueConformance } from './queue-suite.ts';
 import { runRateLimitConformance } from './rate-limit-suite.ts';
+import { runWebSocketConformance } from './websocket-suite.ts';
 
 /**
  * The Worker in workerd. With `cronEveryMs`, the scheduled handler is fired that
@@ -62,3 +63,17 @@ runConnectionsConformance('workerd', workerd(), {
 runAdminInputConformance('workerd', workerd(), { storage: 'durable_object' });
 runQueueConformance('workerd', workerd(), { config: { storage: 'durable_object' }, skip: { clientAbort: skip?.clientAbort } });
 runRateLimitConformance('workerd', workerd(), { config: { storage: 'durable_object' }, skip: { clientAbort: skip?.clientAbort, midBody: "Miniflare's entry worker does not cancel the Worker's response stream when the client goes mid-body, so the balancer never learns there that the request is done" } });
+// The Worker returns the backend's 101 unchanged: workerd carries the socket, the balancer never sees it.
+const unseen = 'the Worker passes the upstream 101 on unchanged: workerd carries the socket and the balancer never sees it';
+runWebSocketConformance('workerd', workerd(), {
+  config: { storage: 'durable_object' },
+  skip: {
+    memory: 'workerd runs inside the test process (Miniflare): there is no balancer process to sample; Cloudflare scales sockets itself',
+    openCount: `${unseen}, so it is not counted (open_websockets stays 0)`,
+    leastConnections: `${unseen}, so an open socket is no load`,
+    drain: `${unseen}, so it cannot close it on drain`,
+    idle: `${unseen}: Cloudflare closes idle sockets itself`,
+    maxMessage: `${unseen}: Cloudflare's own message limit applies`,
+    backendKilled: `${unseen}: workerd tells the client 1006 when the backend drops`,
+  },
+});
