@@ -93,6 +93,8 @@ export async function runBalancer(d: Runtime): Promise<void> {
     stopping = true;
     log.info('stopping: finishing in-flight requests', { signal });
     timer.stop();
+    // Open WebSockets would hold the listener's close open until the forced exit: they are told 1001 (going away) now.
+    for (const svc of balancer.services.values()) svc.close();
     // After 10 s: out, with what is logged written (1 s more at most).
     const force = setTimeout(() => {
       unref(setTimeout(() => d.exit(0), 1_000));
