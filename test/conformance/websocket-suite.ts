@@ -29,8 +29,6 @@ export interface WebSocketSuiteOptions {
   config?: Record<string, unknown>;
   /** What a backend's 403 to the upgrade reaches the client as (default: the 403 itself), and why. */
   refusedUpgrade?: { status: number; why: string };
-  /** The PID whose memory (with its children's) is the balancer's; default: the entry's. */
-  memoryPid?: (lb: Running) => number | undefined;
 }
 
 interface Client {
@@ -206,7 +204,7 @@ export function runWebSocketConformance(name: string, start: Starter, options: W
     });
 
     it('holds 1,000 sockets at once within bounded memory, and counts them in open_websockets', async (t) => {
-      const pid = skip.memory ? undefined : options.memoryPid ? options.memoryPid(lb) : lb.child?.pid;
+      const pid = skip.memory ? undefined : lb.child?.pid;
       if (skip.memory) t.diagnostic(`memory not sampled: ${skip.memory}`);
       const rss0 = pid ? rssBytes(pid) : 0;
       const clients: Client[] = [];
