@@ -22,11 +22,13 @@ const TOKEN = 'conformance-ws-token';
 const PREFIX = '/_lb';
 
 /** What a runtime cannot show, with the reason (printed as the skip). */
-export type WebSocketSkips = Partial<Record<'deflateEndToEnd' | 'maxMessage' | 'openCount' | 'drain' | 'idle' | 'leastConnections' | 'memory' | 'backendKilled' | 'all', string>>;
+export type WebSocketSkips = Partial<Record<'deflateEndToEnd' | 'maxMessage' | 'openCount' | 'drain' | 'idle' | 'leastConnections' | 'memory' | 'backendKilled', string>>;
 
 export interface WebSocketSuiteOptions {
   skip?: WebSocketSkips;
   config?: Record<string, unknown>;
+  /** Why this runtime serves no WebSockets: then only that an upgrade gets 501 and non-WebSocket upgrades are plain requests is checked. */
+  unsupported?: string;
   /** What a backend's 403 to the upgrade reaches the client as (default: the 403 itself), and why. */
   refusedUpgrade?: { status: number; why: string };
 }
@@ -96,8 +98,9 @@ function raw(port: number, head: string): Promise<string> {
 }
 
 export function runWebSocketConformance(name: string, start: Starter, options: WebSocketSuiteOptions = {}): void {
+  if (options.unsupported) return runUnsupported(name, start, options.unsupported);
   const skip = options.skip ?? {};
-  describe(`WebSocket conformance: ${name}`, { timeout: 240_000, skip: skip.all }, () => {
+  describe(`WebSocket conformance: ${name}`, { timeout: 240_000 }, () => {
     const names = ['e1', 'l1', 'l2', 's1', 's2', 'd1', 'd2', 'k1'] as const;
     const b = {} as Record<(typeof names)[number], WsBackend>;
     let lb: Running;
@@ -341,6 +344,30 @@ export function runWebSocketConformance(name: string, start: Starter, options: W
       const nokey = await raw(lb.port, 'GET /nokey HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n');
       assert.match(nokey, /^HTTP\/1\.1 400 /);
       assert.match(nokey, /sec-websocket-key/);
+    });
+  });
+}
+
+/** A runtime that serves no WebSockets: an upgrade gets 501 problem+json (no server is tried), h2c stays a plain request. */
+function runUnsupported(name: string, start: Starter, why: string): void {
+  describe(`WebSocket conformance: ${name} (serves none: ${why})`, { timeout: 60_000 }, () => {
+    let backend: WsBackend;
+    let lb: Running;
+    before(async () => {
+      backend = await startWsBackend('e1');
+      lb = await start({ load_balancer: { host: '127.0.0.1', port: 0 }, health_check: { enabled: false }, servers: [{ url: backend.url }] });
+    });
+    after(async () => {
+      await lb?.stop('SIGKILL');
+      await backend?.close();
+    });
+    it('answers an upgrade 501 problem+json, reaching no server', async () => {
+      await assert.rejects(open(`${lb.url.replace(/^http/, 'ws')}/x`), (e: Error & { status?: number }) => e.status === 501);
+      assert.equal(backend.opened, 0);
+    });
+    it('serves Upgrade: h2c as a plain request', async () => {
+      const h2c = await raw(lb.port, 'GET /h2c HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n');
+      assert.match(h2c, /^HTTP\/1\.1 200 /);
     });
   });
 }
