@@ -88,6 +88,8 @@ function withHeaders(res: Response, headers: ReadonlyArray<readonly [string, str
     for (const [k, v] of headers) res.headers.append(k, v);
     return res;
   } catch {
+    // A switch of protocols (a Worker's 101 carrying its WebSocket) is handed on as it is: a copy would lose the socket.
+    if (res.status === 101) return res;
     const copy = new Response(res.body, res);
     for (const [k, v] of headers) copy.headers.append(k, v);
     return copy;
