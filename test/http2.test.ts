@@ -10,10 +10,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as h2connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import { startEntry, type Running, type RuntimeName } from './conformance/harness.ts';
 import { scriptedServer, type ScriptedServer } from './fixtures/scripted-http.ts';
 import { waitFor } from './fixtures/wait.ts';
@@ -128,6 +130,18 @@ function startBackend(linesSeen: () => number): Promise<ScriptedServer> {
   return started.then((s) => (backend = s));
 }
 
+/** A `ws` echo server on 127.0.0.1. */
+async function startWsBackend(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createHttpServer((_req, res) => res.end('ok'));
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(data, { binary })));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise((r) => (wss.clients.forEach((c) => c.terminate()), server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
 let certs = '';
 before(() => {
   if (HAS_OPENSSL) certs = makeCertificates();
@@ -143,6 +157,7 @@ for (const runtime of RUNTIMES) {
   describe(`HTTP/2 to clients on ${runtime}`, { skip: SKIP }, () => {
     let ca: Buffer;
     let backend: ScriptedServer;
+    let ws: Awaited<ReturnType<typeof startWsBackend>>;
     let lb: Running;
     let session: ClientHttp2Session;
     let linesSeen = 0;
@@ -150,9 +165,14 @@ for (const runtime of RUNTIMES) {
     before(async () => {
       ca = readFileSync(join(certs, 'ca.pem'));
       backend = await startBackend(() => linesSeen);
+      ws = await startWsBackend();
       const config = {
         load_balancer: { port: 0, ssl: { cert_file: join(certs, 'server.pem'), key_file: join(certs, 'server.key') } },
-        servers: [{ url: backend.origin }],
+        services: { app: { servers: [{ url: backend.origin }] }, sockets: { servers: [{ url: ws.url }] } },
+        routes: [
+          { match: { path_prefix: '/ws' }, service: 'sockets' },
+          { match: { path_prefix: '/' }, service: 'app' },
+        ],
         access_log: 'off',
       };
       const dir = mkdtempSync(join(tmpdir(), `switchyard-h2-${runtime}-`));
@@ -169,6 +189,7 @@ for (const runtime of RUNTIMES) {
       session?.close();
       await lb?.stop();
       await backend?.close();
+      await ws?.close();
     });
 
     it('negotiates h2 by ALPN; the backend sees what an HTTP/1.1 client gets it, :authority as X-Forwarded-Host', async () => {
@@ -260,6 +281,22 @@ for (const runtime of RUNTIMES) {
       assert.deepEqual([plain.status, plain.version], [200, '1.1']);
     });
 
+    it('passes a WebSocket upgrade over TLS on an HTTP/1.1 connection', { skip: runtime === 'deno' ? 'Deno 2.9.5 serves no WebSockets (its per-connection server closes an upgraded socket; the upgrade gets 501)' : false }, async () => {
+      // ws hands its options to tls.connect: ALPN as a browser offers it for a WebSocket.
+      const socket = new WebSocket(`wss://127.0.0.1:${lb.port}/ws`, { ca, ALPNProtocols: ['http/1.1'] } as ClientOptions);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('open', () => resolve());
+          socket.once('error', reject);
+        });
+        assert.equal((socket as unknown as { _socket: TLSSocket })._socket.alpnProtocol, 'http/1.1');
+        const reply = new Promise<string>((r) => socket.once('message', (d) => r(String(d))));
+        socket.send('over TLS');
+        assert.equal(await reply, 'over TLS');
+      } finally {
+        socket.terminate();
+      }
+    });
   });
 
   describe(`listener limits over HTTP/2 on ${runtime}`, { skip: SKIP }, () => {
