@@ -154,7 +154,7 @@ const withoutPseudo = (headers: Array<[string, string]>) => headers.filter(([n])
 const sorted = (headers: Array<[string, string]>) => [...headers].sort(([a], [b]) => a.localeCompare(b));
 
 for (const runtime of RUNTIMES) {
-  describe(`HTTP/2 to clients on ${runtime}`, { skip: SKIP }, () => {
+  describe(`HTTP/2 to clients on ${runtime}`, { skip: SKIP, timeout: 120_000 }, () => {
     let ca: Buffer;
     let backend: ScriptedServer;
     let ws: Awaited<ReturnType<typeof startWsBackend>>;
@@ -299,7 +299,7 @@ for (const runtime of RUNTIMES) {
     });
   });
 
-  describe(`listener limits over HTTP/2 on ${runtime}`, { skip: SKIP }, () => {
+  describe(`listener limits over HTTP/2 on ${runtime}`, { skip: SKIP, timeout: 120_000 }, () => {
     let backend: ScriptedServer;
     let released = false;
     let lb: Running;
@@ -353,7 +353,7 @@ for (const runtime of RUNTIMES) {
     });
   });
 
-  describe(`ssl.http2 false on ${runtime}`, { skip: SKIP }, () => {
+  describe(`ssl.http2 false on ${runtime}`, { skip: SKIP, timeout: 120_000 }, () => {
     it('offers HTTP/1.1 only: an h2-only client is refused, an HTTP/1.1 client served', async () => {
       const dir = mkdtempSync(join(tmpdir(), `switchyard-h1-${runtime}-`));
       writeFileSync(
