@@ -62,7 +62,7 @@ async function serverOf(lb: Running, service: string, url: string): Promise<Stat
 
 const FAST_CHECKS = { interval: '200ms', fast_interval: '200ms', down_interval: '200ms', rise: 1, fall: 1, timeout: '2s', jitter: 0 };
 
-describe('HTTPS to backends', { skip: SKIP }, () => {
+describe('HTTPS to backends', { skip: SKIP, timeout: 180_000 }, () => {
   let dir: string;
   const backends: Record<'trusted' | 'named' | 'self', { server: Server; url: string }> = {} as never;
   before(async () => {

@@ -132,7 +132,7 @@ after(() => {
 });
 
 for (const runtime of RUNTIMES) {
-  describe(`TLS termination on ${runtime}`, { skip: SKIP }, () => {
+  describe(`TLS termination on ${runtime}`, { skip: SKIP, timeout: 120_000 }, () => {
     let dir = '';
     let ca: Buffer;
     let backend: HoldingBackend;
@@ -261,7 +261,7 @@ for (const runtime of RUNTIMES) {
     });
   });
 
-  describe(`bad certificate files on ${runtime}`, { skip: SKIP }, () => {
+  describe(`bad certificate files on ${runtime}`, { skip: SKIP, timeout: 120_000 }, () => {
     it('exit 2, one line per problem naming the field, the file and the problem', async () => {
       const dir = join(certs, `${runtime}-bad`);
       mkdirSync(dir);
@@ -295,7 +295,7 @@ for (const runtime of RUNTIMES) {
   });
 }
 
-describe('certificates from flags and env', { skip: SKIP }, () => {
+describe('certificates from flags and env', { skip: SKIP, timeout: 120_000 }, () => {
   for (const [runtime, how] of [
     ['node', 'flags'],
     ['deno', 'env'],
