@@ -10,7 +10,6 @@ import { createLogger } from '../src/core/log.ts';
 import { SETTLE_MS } from '../src/core/services-writes.ts';
 import { problemResponse } from '../src/core/problems.ts';
 import { guardRequests } from '../src/core/request-guards.ts';
-import { getConnInfo } from 'hono/cloudflare-workers';
 import { StoreUnavailableError } from '../src/storage/registry.ts';
 import type { StateStore } from '../src/storage/types.ts';
 import { fetchTransport } from '../src/transport/fetch.ts';
@@ -66,7 +65,8 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
     digest: nodeDigest,
     hmac: nodeHmac,
     store,
-    clientIp: (c) => getConnInfo(c).remote.address ?? '',
+    // The client's address as Cloudflare gives it (what hono's getConnInfo reads, without its WebSocket helpers).
+    clientIp: (c) => c.req.raw.headers.get('cf-connecting-ip') ?? '',
     waitUntil: (c) => (p) => c.executionCtx.waitUntil(p),
     tokenRequired: true,
     rateLimitBindings: limits,

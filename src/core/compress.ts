@@ -14,7 +14,21 @@ export type { CompressionConfig, ContentCoding };
  * undefined when the runtime cannot produce `encoding`. Injected by the
  * entries of runtimes that have one (Node, Bun, Deno); none on Workers.
  */
-export type Compress = (encoding: ContentCoding) => TransformStream<Uint8Array, Uint8Array> | undefined;
+export type CompressStream = (encoding: ContentCoding) => TransformStream<Uint8Array, Uint8Array> | undefined;
+
+/** A body's compression: `pipe` sends the body through it; `done`, given the bytes the client received, counts both sides into the totals once and hands them back. */
+export interface BodyCompressor {
+  pipe(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  done(bytesOut: number): number;
+}
+
+/** What responds with compressed bodies, as the entries inject it (Node, Bun, Deno; Workers has none, so none of this is in its bundle). */
+export interface Compress {
+  /** A service's `compression` made ready for the request path. */
+  rules(config: CompressionConfig): CompressionRules;
+  /** How a response's body is compressed, its headers (`out`) made to say so; undefined when it is sent as it is (with `Vary: Accept-Encoding` when another client's could have been compressed). */
+  forResponse(rules: CompressionRules, request: Request, res: { status: number; headers: Headers; body: ReadableStream<Uint8Array> | Uint8Array | null }, out: Headers, totals: { compressedBody(encoding: ContentCoding, bytesIn: number, bytesOut: number): void }): BodyCompressor | undefined;
+}
 
 /** `compression` settings made ready for the request path: the type patterns compiled once. */
 export interface CompressionRules {

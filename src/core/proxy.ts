@@ -4,7 +4,7 @@ import { isLowPriority } from '../traffic/priority.ts';
 import type { Offer, WaitQueue } from '../traffic/queue.ts';
 import { attempt, type Outcome } from './attempt.ts';
 import { BodyTooLargeError, prepareBody, type PreparedBody } from './body.ts';
-import { compressionRules, type Compress } from './compress.ts';
+import type { Compress } from './compress.ts';
 import type { RetryBudget } from './budget.ts';
 import type { Exchange } from './exchange.ts';
 import { upstreamHeaders } from './forward.ts';
@@ -62,7 +62,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo, path?: string) => Promise<Response> {
   const { config, now, queue } = d;
-  const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies, compression: config.compression && d.compress ? compressionRules(config.compression) : null };
+  const respondDeps = { ...d, decodesBodies: d.transport.decodesBodies, compression: config.compression && d.compress ? d.compress.rules(config.compression) : null };
   // A place frees whenever a request leaves flight; the servers may have changed (this proxy is new): offer both to the queue.
   d.records.onLeave = () => {
     if (queue.length) queue.wake(hasRoom);

@@ -2,7 +2,7 @@ import type { PoolSettings } from '../config/types.ts';
 import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import { discardBody } from '../transport/types.ts';
 import type { Outcome } from './attempt.ts';
-import { addVary, compressedHeaders, planCompression, type Compress, type CompressionRules } from './compress.ts';
+import type { Compress, CompressionRules } from './compress.ts';
 import type { Exchange } from './exchange.ts';
 import { downstreamHeaders, isBodyless } from './forward.ts';
 import { noServer, problemResponse, queueFull, queueRetryAfterS, queueTimeout, upstreamFailed } from './problems.ts';
@@ -113,7 +113,7 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     if (mustIssue(x.sticky, token, nowS, sticky.ttlMs)) out.append('set-cookie', stickyCookie(sticky, { token, sid, issuedAt: nowS }));
   }
   const body = res.body;
-  const compressor = d.compression && d.compress ? compressorFor(d.compression, d.compress, x.request, res, out, d.totals) : undefined;
+  const compressor = d.compression && d.compress ? d.compress.forResponse(d.compression, x.request, res, out, d.totals) : undefined;
   const init = { status: res.status, statusText: res.statusText, headers: out };
   if (isBodyless(x.request.method, res.status) || !body) {
     record.leave();
@@ -136,49 +136,6 @@ function passOn(d: RespondDeps, x: Exchange, o: Extract<Outcome, { kind: 'respon
     }),
     init,
   );
-}
-
-/** A body's compression: `pipe` sends the body through it; `done`, given the bytes the client received, counts both sides into the totals once and hands them back. */
-interface BodyCompressor {
-  pipe(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
-  done(bytesOut: number): number;
-}
-
-/**
- * How a response's body is compressed, its headers (`out`) made to say so;
- * undefined when it is sent as it is (with `Vary: Accept-Encoding` when
- * another client's could have been compressed).
- */
-function compressorFor(rules: CompressionRules, compress: Compress, request: Request, res: Extract<Outcome, { kind: 'response' }>['response'], out: Headers, totals: Totals): BodyCompressor | undefined {
-  const plan = planCompression(rules, {
-    method: request.method,
-    acceptEncoding: request.headers.get('accept-encoding'),
-    status: res.status,
-    // As the backend sent them: a body a decoding transport decoded was the backend's to encode, and is not compressed again.
-    headers: res.headers,
-    ...(res.body instanceof Uint8Array ? { bodyBytes: res.body.byteLength } : {}),
-  });
-  const encoding = plan.encoding;
-  const stream = encoding && res.body ? compress(encoding) : undefined;
-  if (!stream) {
-    if (plan.vary) addVary(out);
-    return undefined;
-  }
-  compressedHeaders(out, encoding!);
-  let bytesIn = 0;
-  const counted = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      bytesIn += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
-  return {
-    pipe: (body) => body.pipeThrough(counted).pipeThrough(stream),
-    done: (bytesOut) => {
-      totals.compressedBody(encoding!, bytesIn, bytesOut);
-      return bytesOut;
-    },
-  };
 }
 
 /** A body read whole, as a stream of one chunk. */

@@ -7,7 +7,7 @@ import { fetchTransport } from '../transport/fetch.ts';
 import type { CaBundles } from '../transport/types.ts';
 import { BUN_WHOLE_BODY_LIMIT_BYTES } from '../transport/whole-body.ts';
 import type { BackendTls } from '../config/backend-tls.ts';
-import { zlibCompress } from './compress.ts';
+import { zlibCompression } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { nodeProcess } from './node-process.ts';
@@ -133,5 +133,5 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
-  compress: zlibCompress,
+  compress: zlibCompression,
 };

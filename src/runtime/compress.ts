@@ -5,7 +5,8 @@
  * ends, so a line a backend streams would wait for the next ones.
  */
 import zlib from 'node:zlib';
-import type { Compress, ContentCoding } from '../core/compress.ts';
+import type { CompressStream, ContentCoding } from '../core/compress.ts';
+import { responseCompression } from '../core/compress-response.ts';
 
 /** Fast enough to keep up with a proxy, most of the gain: nginx's gzip_comp_level 1 is faster, 6 (zlib's default) smaller. */
 const GZIP_LEVEL = 5;
@@ -31,7 +32,7 @@ const ENGINES: Record<ContentCoding, () => Engine> = {
  * slow reader holds the writer back. Cancelled or aborted, the engine is
  * destroyed.
  */
-export const zlibCompress: Compress = (encoding) => {
+export const zlibCompress: CompressStream = (encoding) => {
   const make = ENGINES[encoding];
   if (!make) return undefined;
   const engine = make();
@@ -70,3 +71,6 @@ export const zlibCompress: Compress = (encoding) => {
   };
   return new TransformStream<Uint8Array, Uint8Array>(transformer);
 };
+
+/** Compressed responses through `zlibCompress`: what the Node, Bun and Deno entries inject. */
+export const zlibCompression = responseCompression(zlibCompress);

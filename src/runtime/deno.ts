@@ -8,7 +8,7 @@ import { wantsWebSocket } from '../core/websocket.ts';
 import { denoUpgrader } from './websocket-deno.ts';
 import type { CaBundles } from '../transport/types.ts';
 import type { BackendTls, TlsLimits } from '../config/backend-tls.ts';
-import { zlibCompress } from './compress.ts';
+import { zlibCompression } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { ConnectionTable, DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
 import { pickCertificate, withScheme, type TlsMaterial } from './tls.ts';
@@ -256,7 +256,7 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
-  compress: zlibCompress,
+  compress: zlibCompression,
   stdout: (line) => void Deno.stdout.writeSync(encoder.encode(`${line}\n`)),
   // Asynchronous, so a slow reader of stdout holds back the log, not the requests.
   stdoutBatch: async (chunk) => {

@@ -10,7 +10,7 @@ import process from 'node:process';
 import { guardRequests } from '../core/request-guards.ts';
 import { undiciTransport } from '../transport/undici.ts';
 import { upgradeListener } from './websocket-node.ts';
-import { zlibCompress } from './compress.ts';
+import { zlibCompression } from './compress.ts';
 import { nodeDigest, nodeHmac } from './hashes.ts';
 import { http2SafeResponses, http2ServerOptions, limitHttp2Server } from './http2.ts';
 import { DEFAULT_LIMITS, sweepEveryMs } from './limits.ts';
@@ -94,5 +94,5 @@ export const runtime: Runtime = {
   clientIp: (c) => getConnInfo(c).remote.address ?? '',
   digest: nodeDigest,
   hmac: nodeHmac,
-  compress: zlibCompress,
+  compress: zlibCompression,
 };
