@@ -11,7 +11,9 @@ import { transform } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NewServerBody, RegisterBody, RoutesBody, ServerPatchBody, ServiceBody, ServicePatchBody } from '../src/api/schemas.ts';
+import { docsPage } from '../src/api/docs.ts';
 import { openApiDocument } from '../src/api/openapi.ts';
+import { PREFIX_TOKEN, withPrefix } from '../src/api/openapi-prefix.ts';
 import { dashboardPage } from '../src/dashboard/page.ts';
 
 /** The dashboard as one file: read by the Node, Bun and Deno processes, served from Workers static assets at the edge. */
@@ -19,6 +21,9 @@ export const DASHBOARD_FILE = 'src/dashboard/public/dashboard.html';
 
 /** The OpenAPI document (paths relative to the admin prefix), served the same way. */
 export const OPENAPI_FILE = 'src/dashboard/public/openapi.json';
+
+/** The docs page (the OpenAPI document as HTML), the admin prefix as a token replaced when served. */
+export const DOCS_FILE = 'src/dashboard/public/docs.html';
 
 /** The JSON Schemas of the valibot schemas that validate the admin API's bodies, by the name OpenAPI gives them. */
 export function bodySchemas(): Record<string, Record<string, unknown>> {
@@ -40,6 +45,7 @@ export async function generate(): Promise<Record<string, string>> {
   return {
     [DASHBOARD_FILE]: dashboardPage({ uplotJs, uplotCss, clientJs: client.trim(), trafficJs: traffic.trim() }),
     [OPENAPI_FILE]: `${JSON.stringify(openApiDocument(bodySchemas()))}\n`,
+    [DOCS_FILE]: docsPage(withPrefix(openApiDocument(bodySchemas()), PREFIX_TOKEN) as Parameters<typeof docsPage>[0]),
   };
 }
 

@@ -46,6 +46,8 @@ export interface Platform {
   dashboard?: () => Promise<Response>;
   /** The OpenAPI document, `src/dashboard/public/openapi.json` (paths relative to the admin prefix) as the entry reads it (none: 404). */
   openApi?: () => Promise<Record<string, unknown>>;
+  /** The docs page, `src/dashboard/public/docs.html` (the prefix as a token) as the entry reads it (none: 404). */
+  docs?: () => Promise<string>;
   /** What rate limits with store `edge` or `durable_object` count in (Workers bindings); none elsewhere. */
   rateLimitBindings?: RateLimitBindings;
   /** Opens WebSockets for this request; default: the `webSocketUpgrade` the runtime's server puts on its env (Node, Bun, Deno); none: an upgrade gets 501. */
@@ -139,6 +141,7 @@ export function createApp(platform: Platform): { app: Hono; balancer: Balancer }
       runRound: platform.runRound,
       dashboard: platform.dashboard,
       openApi: platform.openApi,
+      docs: platform.docs,
       prefix,
       corsOrigins: config.corsOrigins,
     }),

@@ -80,6 +80,11 @@ async function build(env: Env): Promise<Built | { errors: string[] }> {
             if (!res.ok) throw new Error(`the openapi.json asset answered ${res.status}`);
             return (await res.json()) as Record<string, unknown>;
           },
+          docs: async () => {
+            const res = await env.ASSETS!.fetch('http://assets.local/docs.html');
+            if (!res.ok) throw new Error(`the docs.html asset answered ${res.status}`);
+            return res.text();
+          },
         }
       : {}),
     // With the Durable Object as authority, an on-demand round runs there and lands in the shared map.

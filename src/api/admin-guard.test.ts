@@ -9,13 +9,13 @@ import { nodeHmac } from '../runtime/hashes.ts';
 import { undiciTransport } from '../transport/undici.ts';
 import { hostName, isAdminHost } from './auth.ts';
 
-import { openApiDoc } from '../../test/fixtures/openapi.ts';
+import { docsDoc, openApiDoc } from '../../test/fixtures/openapi.ts';
 
 const transport = undiciTransport();
 const local: ConnEnv = { clientIp: '127.0.0.1' };
 
 function make(config: Config, more: Partial<Platform> = {}) {
-  return createApp({ config, transport, hmac: nodeHmac, openApi: openApiDoc, clientIp: (c) => (c.env as ConnEnv).clientIp, ...more }).app;
+  return createApp({ config, transport, hmac: nodeHmac, openApi: openApiDoc, docs: docsDoc, clientIp: (c) => (c.env as ConnEnv).clientIp, ...more }).app;
 }
 
 const admin = (over: Partial<Config['admin']> = {}): Config['admin'] => ({ prefix: '/api', allowedHosts: [], ...over });

@@ -10,7 +10,7 @@ import { createLogger } from '../core/log.ts';
 import type { TestEnv as ConnEnv } from '../../test/fixtures/app.ts';
 import { undiciTransport } from '../transport/undici.ts';
 
-import { openApiDoc } from '../../test/fixtures/openapi.ts';
+import { docsDoc, openApiDoc } from '../../test/fixtures/openapi.ts';
 
 const transport = undiciTransport();
 const local: ConnEnv = { clientIp: '127.0.0.1' };
@@ -21,6 +21,7 @@ function make(config: Config, lines?: string[]) {
     transport,
     hmac: nodeHmac,
     openApi: openApiDoc,
+    docs: docsDoc,
     clientIp: (c) => (c.env as ConnEnv).clientIp,
     ...(lines ? { log: createLogger('info', (l) => lines.push(l)) } : {}),
   }).app;

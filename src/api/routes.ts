@@ -8,9 +8,8 @@ import type { HealthRecord } from '../core/types.ts';
 import { VERSION } from '../version.ts';
 import { refuseCrossSiteWrites, requireWriteAccess } from './auth.ts';
 import { limitAdminBody, problem } from './body.ts';
-import { docsPage } from './docs.ts';
 import { renderMetrics } from './metrics.ts';
-import { withPrefix } from './openapi-prefix.ts';
+import { docsAt, withPrefix } from './openapi-prefix.ts';
 import { serverRoutes } from './servers.ts';
 import { serviceRoutes } from './services.ts';
 import { v1Routes } from './v1.ts';
@@ -34,6 +33,8 @@ export interface ApiOptions {
   dashboard?: () => Promise<Response>;
   /** The OpenAPI document, paths relative to the prefix (each entry serves the generated file its own way); none: 404. */
   openApi?: () => Promise<Record<string, unknown>>;
+  /** The generated docs page, the prefix as `PREFIX_TOKEN` (each entry serves the file its own way); none: 404. */
+  docs?: () => Promise<string>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -95,9 +96,17 @@ export function apiRoutes(options: ApiOptions): Hono {
       ? options.dashboard()
       : problem(c, 404, 'not-found', 'Not found', 'This instance serves no dashboard.'),
   );
+  let docs: Promise<string> | undefined;
   api.get('/docs', async (c) => {
-    const d = document();
-    return d ? c.html(docsPage((await d) as Parameters<typeof docsPage>[0])) : noDocument(c);
+    const load = options.docs;
+    if (!load) return noDocument(c);
+    docs ??= load()
+      .then((page) => docsAt(page, options.prefix ?? '/api'))
+      .catch((e) => {
+        docs = undefined;
+        throw e;
+      });
+    return c.html(await docs);
   });
 
   api.get('/health', (c) => c.json({ status: 'healthy', uptime: Math.round((now() - started) / 1000), version: VERSION }));

@@ -11,7 +11,7 @@ import { createStore, StoreUnavailableError } from '../storage/registry.ts';
 import type { StateStore } from '../storage/types.ts';
 import { backendCasOrExit } from './backend-tls.ts';
 import { loadConfigOrExit } from './config.ts';
-import { dashboardFromFile, openApiFromFile } from './dashboard.ts';
+import { dashboardFromFile, docsFromFile, openApiFromFile } from './dashboard.ts';
 import type { Config } from '../config/types.ts';
 import { hstsValue, httpsRedirect, loadTls, withHsts, type TlsMaterial } from './tls.ts';
 import type { FetchHandler, Runtime, Served } from './types.ts';
@@ -37,7 +37,7 @@ export async function runBalancer(d: Runtime): Promise<void> {
     store = createStore('memory');
   }
   const transport = d.transport(cas);
-  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, compress: d.compress, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile) });
+  const { app, balancer } = createApp({ config, store, transport, digest: d.digest, hmac: d.hmac, compress: d.compress, log, clientIp: d.clientIp, dashboard: dashboardFromFile(d.readFile), openApi: openApiFromFile(d.readFile), docs: docsFromFile(d.readFile) });
 
   let server: Served;
   let redirect: Served | undefined;
