@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { resolveService } from '../config/pool.ts';
+import { backendSpec } from './pool.ts';
 import { ServiceSchema } from '../config/schema.ts';
 import { DEFAULT_SERVICE } from '../config/service-name.ts';
 import type { Config, PoolSettings } from '../config/types.ts';
@@ -104,7 +105,7 @@ const EVENTS_KEPT = 100;
 /** The services document a config starts with: its services and routes, version 0. */
 export function initialServices(config: Config, now: number): ServicesDocument {
   const services: Record<string, ServiceSpec> = {};
-  const specs = (servers: Config['servers']) => servers.map((s) => ({ url: s.url, weight: s.weight, backup: s.backup, ...(s.name ? { name: s.name } : {}), ...(s.maxConns ? { max_conns: s.maxConns } : {}) }));
+  const specs = (servers: Config['servers']) => servers.map(backendSpec);
   if (config.defaultService) services[DEFAULT_SERVICE] = { origin: 'config', servers: specs(config.servers) };
   for (const s of config.services) services[s.name] = { origin: 'config', servers: specs(s.servers) };
   return { version: 0, updated_at: now, services, routes: config.routes };

@@ -34,6 +34,12 @@ export class Guards {
     return circuitAt(this.records.peek(id)?.circuit ?? CLOSED, now, this.config.circuitBreaker).state;
   }
 
+  /** Whether too few of `backends` are healthy (below `panic_threshold`), so balancing ignores health. */
+  panicking(backends: readonly Backend[]): boolean {
+    const threshold = this.config.panicThreshold;
+    return threshold > 0 && this.healthyPercent(backends) < threshold;
+  }
+
   /** Servers the checks call healthy and not drained, as a percentage of all (for panic mode). */
   healthyPercent(backends: readonly Backend[]): number {
     if (!backends.length) return 0;

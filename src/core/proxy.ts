@@ -6,6 +6,7 @@ import { attempt, type Outcome } from './attempt.ts';
 import { BodyTooLargeError, prepareBody, type PreparedBody } from './body.ts';
 import type { Compress } from './compress.ts';
 import type { RetryBudget } from './budget.ts';
+import { chooseServer } from './choose.ts';
 import type { Exchange } from './exchange.ts';
 import { upstreamHeaders } from './forward.ts';
 import type { Guards } from './guards.ts';
@@ -135,27 +136,22 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
     return backend;
   }
 
-  function belowCap(b: Backend): boolean {
-    return b.maxConns === 0 || d.records.inFlight(b.id) < b.maxConns;
-  }
-
   /** The best server not tried yet, below its max_conns, that can take the request; a session's first attempt goes to its own server when that one can. */
   function choose(x: Exchange, t: number): Backend | undefined {
-    const accept = (b: Backend) => !x.tried.has(b.id) && belowCap(b) && d.guards.available(b, t, x.panic);
-    return (x.sticky && !x.tried.size && d.tokens()?.backend(x.pool, x.sticky.token, accept)) || x.pool.pick(x.pick, accept);
+    return chooseServer({ pool: x.pool, pick: x.pick, tried: x.tried, panic: x.panic, sticky: x.sticky, tokens: d.tokens() }, d.guards, d.records, t);
   }
 
   /** Whether some server the request could use (not tried, available) is there, at its max_conns: then it waits rather than gets 503. */
   function atCapOnly(x: Exchange, t: number): boolean {
-    return x.pool.backends.some((b) => !x.tried.has(b.id) && !belowCap(b) && d.guards.available(b, t, x.panic));
+    return x.pool.backends.some((b) => !x.tried.has(b.id) && !d.records.belowCap(b) && d.guards.available(b, t, x.panic));
   }
 
   /** Whether some server of the service is available now and below its max_conns (a place a waiter might take). */
   function hasRoom(): boolean {
     const t = now();
     const pool = d.pool(t);
-    const panic = config.panicThreshold > 0 && d.guards.healthyPercent(pool.backends) < config.panicThreshold;
-    return pool.backends.some((b) => belowCap(b) && d.guards.available(b, t, panic));
+    const panic = d.guards.panicking(pool.backends);
+    return pool.backends.some((b) => d.records.belowCap(b) && d.guards.available(b, t, panic));
   }
 
   function decide(x: Exchange, o: Exclude<Outcome, { kind: 'queue_full' | 'queue_timeout' }>): RetryDecision {
@@ -208,7 +204,7 @@ export function createProxy(d: ProxyDeps): (request: Request, info: RequestInfo,
       body,
       headers: upstreamHeaders(request.headers, { clientIp: info.clientIp, proto: url.protocol.slice(0, -1), host: request.headers.get('host') ?? url.host }),
       pool,
-      panic: config.panicThreshold > 0 && d.guards.healthyPercent(pool.backends) < config.panicThreshold,
+      panic: d.guards.panicking(pool.backends),
       startedAt,
       sticky: config.sticky ? readSticky(request.headers.get('cookie'), config.sticky.cookie) : null,
       tried: new Set(),

@@ -3,7 +3,7 @@ import { CLEAN, type PassiveState } from '../health/passive.ts';
 import { estimateAt, UNMEASURED, withSample, type LatencyEstimate } from '../policies/peak-ewma.ts';
 import type { LoadView } from '../policies/types.ts';
 import { ServerCounters } from './stats.ts';
-import type { HealthRecord } from './types.ts';
+import type { Backend, HealthRecord } from './types.ts';
 
 /**
  * Everything this instance knows about one backend at run time, in one
@@ -89,6 +89,11 @@ export class RuntimeTable implements LoadView {
 
   values(): IterableIterator<BackendRuntime> {
     return this.byId.values();
+  }
+
+  /** Whether `b` has room for one more request in flight (below its `max_conns`, or it has none). */
+  belowCap(b: Backend): boolean {
+    return b.maxConns === 0 || this.inFlight(b.id) < b.maxConns;
   }
 
   inFlight(id: string): number {

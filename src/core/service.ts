@@ -202,7 +202,7 @@ export class Service {
   /** Whether some server can take a new request now (else a route's fallback is used). */
   canTake(now: number): boolean {
     const backends = this.pool.backends;
-    const panic = this.settings.panicThreshold > 0 && this.guards.healthyPercent(backends) < this.settings.panicThreshold;
+    const panic = this.guards.panicking(backends);
     return backends.some((b) => this.guards.available(b, now, panic));
   }
 

@@ -10,6 +10,7 @@
  */
 import type { PoolSettings } from '../config/types.ts';
 import type { WebSocketSettings } from '../config/websocket-schema.ts';
+import { chooseServer } from './choose.ts';
 import { upstreamHeaders } from './forward.ts';
 import type { Guards } from './guards.ts';
 import type { Logger } from './log.ts';
@@ -154,9 +155,7 @@ export function createUpgrade(d: UpgradeDeps): (request: Request, info: UpgradeI
     for (let n = 0; n <= d.config.retries; n++) {
       const t = d.now();
       const pool = d.pool(t);
-      const panic = d.config.panicThreshold > 0 && d.guards.healthyPercent(pool.backends) < d.config.panicThreshold;
-      const accept = (b: Backend) => !tried.has(b.id) && (b.maxConns === 0 || d.records.inFlight(b.id) < b.maxConns) && d.guards.available(b, t, panic);
-      const backend = (sticky && !tried.size && d.tokens()?.backend(pool, sticky.token, accept)) || pool.pick({ request, url, clientIp: info.clientIp }, accept);
+      const backend = chooseServer({ pool, pick: { request, url, clientIp: info.clientIp }, tried, panic: d.guards.panicking(pool.backends), sticky, tokens: d.tokens() }, d.guards, d.records, t);
       if (!backend) break;
       tried.add(backend.id);
       const record = d.records.get(backend.id);
