@@ -153,13 +153,16 @@ export function trafficLimits(input: LimitsInput, scope: string): TrafficLimits 
 /** Whether a scope has any limit. */
 export const hasLimits = (l: TrafficLimits | undefined): l is TrafficLimits => !!l && (l.rateLimits.length > 0 || l.maxConcurrent !== null);
 
+/** Where a scope's rate limit `i` of `count` is, as the config spells it: `services.api.rate_limit[1]` (no index when it is the only one). */
+export const rateLimitPath = (scopePath: string, i: number, count: number): string => `${scopePath ? `${scopePath}.` : ''}rate_limit${count > 1 ? `[${i}]` : ''}`;
+
 /** `PATH: names PATH2 too` for each rate-limit name used twice across `scopes` (names key the counts, so each is one limit). */
 export function limitNameProblems(scopes: ReadonlyArray<{ path: string; limits: TrafficLimits }>): Array<{ path: string; message: string; input: string }> {
   const seen = new Map<string, string>();
   const out: Array<{ path: string; message: string; input: string }> = [];
   for (const { path, limits } of scopes) {
     limits.rateLimits.forEach((r, i) => {
-      const at = `${path ? `${path}.` : ''}rate_limit${limits.rateLimits.length > 1 ? `[${i}]` : ''}`;
+      const at = rateLimitPath(path, i, limits.rateLimits.length);
       const first = seen.get(r.name);
       if (first) out.push({ path: `${at}.name`, message: `names ${first} too; give each limit its own name`, input: r.name });
       else seen.set(r.name, at);

@@ -1,7 +1,8 @@
 import type { RequestInfo } from '../core/types.ts';
 import type { Admission, Gate } from './types.ts';
 
-const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | undefined)?.then === 'function';
+/** Whether a gate or store answered later (a promise) rather than at once. */
+export const isPromise = <T>(x: T | Promise<T>): x is Promise<T> => typeof (x as { then?: unknown } | undefined)?.then === 'function';
 
 /**
  * Passes a request through `gates` in order, then hands it to `next`: the

@@ -6,7 +6,7 @@
 import type { Logger } from '../core/log.ts';
 import type { RateLimitConfig } from './config.ts';
 import { failOpen, storeLog } from './fail-open.ts';
-import { RateLimitStoreUnavailableError, type RateLimitBindings, type RateLimitStore, type RateVerdict } from './types.ts';
+import { RateLimitStoreUnavailableError, STORE_EXACTNESS, type RateLimitBindings, type RateLimitStore, type RateVerdict } from './types.ts';
 
 /** The object that keeps `key`'s counts under `limit`: the limit's name and the key, on separate lines. */
 export const rateLimitObjectName = (limit: string, key: string): string => `${limit}\n${key}`;
@@ -24,7 +24,7 @@ export function durableObjectRateLimitStore(bindings: RateLimitBindings, options
   const outage = failOpen('durable_object', options.log ?? storeLog());
   return {
     name: 'durable_object',
-    exactness: 'exact',
+    exactness: STORE_EXACTNESS.durable_object,
     get failedOpen() {
       return outage.failedOpen;
     },

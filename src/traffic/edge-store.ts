@@ -7,7 +7,7 @@
 import type { Logger } from '../core/log.ts';
 import type { RateLimitConfig } from './config.ts';
 import { failOpen, storeLog } from './fail-open.ts';
-import { RateLimitStoreUnavailableError, type RateLimitBinding, type RateLimitBindings, type RateLimitStore, type RateVerdict } from './types.ts';
+import { RateLimitStoreUnavailableError, STORE_EXACTNESS, type RateLimitBinding, type RateLimitBindings, type RateLimitStore, type RateVerdict } from './types.ts';
 
 /** What `limit.binding` must be, as a config error says it. */
 const needs = (binding: string) => `"edge" needs the ${binding} rate-limit binding (Cloudflare Workers; declared in wrangler.toml [[ratelimits]])`;
@@ -29,7 +29,7 @@ export function edgeRateLimitStore(bindings: RateLimitBindings, options: { log?:
   const outage = failOpen('edge', options.log ?? storeLog());
   return {
     name: 'edge',
-    exactness: 'per location, approximate',
+    exactness: STORE_EXACTNESS.edge,
     get failedOpen() {
       return outage.failedOpen;
     },

@@ -4,7 +4,7 @@
  */
 import { gcra, gcraWhole } from './gcra.ts';
 import type { RateLimitConfig } from './config.ts';
-import type { RateLimitStore, RateVerdict } from './types.ts';
+import { STORE_EXACTNESS, type RateLimitStore, type RateVerdict } from './types.ts';
 
 /** Keys a memory store keeps unless told otherwise: about 10 MB of short keys. */
 export const DEFAULT_MAX_KEYS = 100_000;
@@ -62,7 +62,7 @@ export function memoryRateLimitStore(options: { maxKeys?: number } = {}): Memory
 
   return {
     name: 'memory',
-    exactness: 'per process',
+    exactness: STORE_EXACTNESS.memory,
     maxKeys,
     get size() {
       return byKey.size;

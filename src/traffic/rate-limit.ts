@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../core/problems.ts';
 import type { RequestInfo } from '../core/types.ts';
+import { isPromise } from './admit.ts';
 import { inAnyRange } from './cidr.ts';
 import type { RateLimitConfig } from './config.ts';
 import type { RateCounts } from './counters.ts';
@@ -63,7 +64,7 @@ export class RateLimitGate implements Gate {
   admit(request: Request, info: RequestInfo, now: number): Admission | Promise<Admission> {
     if (this.exempt?.(info.clientIp)) return PASS;
     const v = this.store.take(this.limit, limitKeyOf(this.limit.key, request, info), now);
-    return typeof (v as Promise<RateVerdict>).then === 'function' ? (v as Promise<RateVerdict>).then((x) => this.decide(x, request, info, now)) : this.decide(v as RateVerdict, request, info, now);
+    return isPromise(v) ? v.then((x) => this.decide(x, request, info, now)) : this.decide(v, request, info, now);
   }
 
   private decide(v: RateVerdict, request: Request, info: RequestInfo, now: number): Admission {

@@ -2,10 +2,7 @@
 import type { ConcurrencyConfig, RateLimitConfig, RateLimitStoreName, TrafficLimits } from './config.ts';
 import type { LimitCounters } from './counters.ts';
 import { rateText } from './keys.ts';
-import type { Exactness } from './types.ts';
-
-/** How exact each store's counts are. */
-export const STORE_EXACTNESS: Record<RateLimitStoreName, Exactness> = { memory: 'per process', edge: 'per location, approximate', durable_object: 'exact' };
+import { STORE_EXACTNESS, type Exactness } from './types.ts';
 
 export interface RateLimitReport {
   name: string;

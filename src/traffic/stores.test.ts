@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NO_LIMITS, trafficLimits } from '../config/traffic-schema.ts';
 import { RATE_LIMIT_STORES, RateLimitStores } from './stores.ts';
-import { STORE_EXACTNESS } from './report.ts';
+import { STORE_EXACTNESS } from './types.ts';
 
 describe('rate-limit store registry', () => {
   it('lists every store the config names, each saying the exactness stats report', () => {

@@ -2,6 +2,7 @@
  * The one place rate-limit stores are listed, by the config's `store` name,
  * and built from what the runtime offers (`RateLimitBindings`).
  */
+import { rateLimitPath } from '../config/traffic-schema.ts';
 import type { Config } from '../config/types.ts';
 import type { Logger } from '../core/log.ts';
 import type { RateLimitConfig, RateLimitStoreName, TrafficLimits } from './config.ts';
@@ -54,7 +55,7 @@ export class RateLimitStores {
           this.for(r);
         } catch (e) {
           if (!(e instanceof RateLimitStoreUnavailableError)) throw e;
-          const at = `${path ? `${path}.` : ''}rate_limit${limits.rateLimits.length > 1 ? `[${i}]` : ''}.store`;
+          const at = `${rateLimitPath(path, i, limits.rateLimits.length)}.store`;
           out.push({ path: at, message: e.message, input: r.store });
         }
       });

@@ -19,6 +19,9 @@ export interface RateVerdict {
 /** How exact a store's counts are, as `/api/stats` says it. */
 export type Exactness = 'per process' | 'per location, approximate' | 'exact';
 
+/** How exact each store's counts are: what each store declares, and what `/api/stats` says of a limit. */
+export const STORE_EXACTNESS: Record<RateLimitStoreName, Exactness> = { memory: 'per process', edge: 'per location, approximate', durable_object: 'exact' };
+
 /**
  * Where one kind of rate limit keeps its counts. `take` spends one request
  * from `key`'s allowance under `limit` at `now`, if it has one: one call,
