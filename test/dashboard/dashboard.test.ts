@@ -4,21 +4,17 @@
  * screenshot under test-output/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { ROOT, startEntry, writeConfig, type Running } from '../conformance/harness.ts';
+import { CHROMIUM_MISSING, LAUNCH } from '../fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(ROOT, 'test-output');
-const skip = existsSync(CHROMIUM) ? false : `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
-const LAUNCH = {
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
+const skip = CHROMIUM_MISSING;
 
 interface UPlotLike {
   scales: { y: { min?: number } };

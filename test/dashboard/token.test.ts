@@ -5,18 +5,13 @@
  * as an error and asks nothing.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { startEntry, writeConfig, type Running } from '../conformance/harness.ts';
+import { CHROMIUM_MISSING, LAUNCH } from '../fixtures/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
-const LAUNCH = {
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
+const skip = CHROMIUM_MISSING;
 const TOKEN = 'dashboard-token-test';
 
 describe('dashboard: a refused write', { skip, timeout: 120_000 }, () => {

@@ -6,7 +6,7 @@
  * Saves screenshots under test-output/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,29 +14,15 @@ import { startBackend, type TestBackend } from '../fixtures/backends.ts';
 import { startHeldBackend, type HeldBackend } from '../fixtures/held-backend.ts';
 import { waitFor } from '../fixtures/wait.ts';
 import { ROOT, startEntry, writeConfig, type Running } from '../conformance/harness.ts';
+import { CHROMIUM_MISSING, LAUNCH } from '../fixtures/chromium.ts';
+import type { QueueReport } from '../../src/core/report.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(ROOT, 'test-output');
-const skip = existsSync(CHROMIUM) ? false : `Debian's chromium is not installed at ${CHROMIUM} (.ci/run installs it)`;
-const LAUNCH = {
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
+const skip = CHROMIUM_MISSING;
 
 type Dashboard = { switchyard: { refresh(): Promise<void> } };
-interface Queue {
-  length: number;
-  max_queue: number;
-  timeout_ms: number;
-  waiting_low: number;
-  queued_total: number;
-  timed_out: number;
-  refused_full: number;
-  wait_ms_avg: number;
-  wait_ms_max: number;
-}
 interface Service {
-  queue: Queue;
+  queue: QueueReport;
   shed_percent: number;
   shed_percent_source: 'config' | 'api';
   shed: number;
